@@ -1,0 +1,35 @@
+# hearth's command surface. `make run` completes code with the default model; `make test` runs every test.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/hearth/target
+MODEL ?= $(HOME)/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
+PROMPT ?= def fibonacci(n):
+MAX_TOKENS ?= 48
+
+.PHONY: run test model setup build bench lint clean-cache
+
+## Complete PROMPT with the default model (fetched on first use), streaming to the terminal.
+run: setup model build
+	$(CARGO_TARGET_DIR)/release/hearth complete --model "$(MODEL)" --prompt "$$(printf '%b' '$(PROMPT)')" --max-tokens $(MAX_TOKENS) --temperature 0
+
+## All tests: GGUF reader, kernels vs their CPU twins, golden model tests, KV cache, CLI.
+test: setup model
+	cargo test --release -- --test-threads=2
+
+## Download and verify the default model into ~/.cache/hearth/models (never into the repo).
+model:
+	@scripts/fetch-model.sh >/dev/null
+
+## System packages: lavapipe (Vulkan on the CPU) for wgpu when there is no GPU. Idempotent.
+setup:
+	@scripts/setup.sh
+
+build:
+	cargo build --release --bin hearth
+
+## Kernel GB/s next to the adapter's read bandwidth; end-to-end prefill/decode tok/s (+ llama.cpp if installed).
+bench: setup model
+	cargo bench --bench kernels
+	cargo bench --bench e2e
+
+lint:
+	cargo clippy --release --all-targets -- -D warnings

@@ -1,0 +1,58 @@
+// matmul_q8_0: Y = X·Wᵀ for many tokens (prefill), W in Q8_0: w = q * d.
+// Weights in hearth's GPU block layout (src/quant/mod.rs): block b of row r is 9 u32 at (b * rows + r) * 9.
+// Bindings (group 0), in launch order:
+//   0 w: array<u32>        (cols / 32, rows, 9)  8 words of signed bytes, d as f32 bits
+//   1 x: array<vec4<f32>>  (n_tok, cols / 4)
+//   2 y: array<f32>        (n_tok, rows)
+//   3 p: array<u32>        [rows, cols, n_tok]
+// No placeholders; no shader-f16. One invocation per output row, 64 rows per workgroup.
+// Tiling: workgroup (64 rows) × (8 tokens): each block is decoded once and applied to 8 tokens.
+const TT: u32 = 8u;
+@group(0) @binding(0) var<storage, read> w: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(3) var<storage, read> p: array<u32>;
+
+const WORDS: u32 = 9u;
+
+// Four signed bytes of q, sign-extended.
+fn bytes_i8(q: u32) -> vec4<f32> {
+    return vec4<f32>(
+        f32(bitcast<i32>(q << 24u) >> 24u),
+        f32(bitcast<i32>(q << 16u) >> 24u),
+        f32(bitcast<i32>(q << 8u) >> 24u),
+        f32(bitcast<i32>(q) >> 24u));
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let rows = p[0];
+    let cols4 = p[1] / 4u;
+    let n_blocks = p[1] / 32u;
+    let n_tok = p[2];
+    let r = gid.x;
+    let t0 = gid.y * TT;
+    if (r >= rows || t0 >= n_tok) {
+        return;
+    }
+    var acc: array<f32, TT>;
+    for (var b = 0u; b < n_blocks; b++) {
+        let base = (b * rows + r) * WORDS;
+        let d = bitcast<f32>(w[base + 8u]);
+        var q: array<vec4<f32>, 8>;
+        for (var k = 0u; k < 8u; k++) {
+            q[k] = bytes_i8(w[base + k]);
+        }
+        for (var t = 0u; t < TT; t++) {
+            let xb = min(t0 + t, n_tok - 1u) * cols4 + b * 8u; // tail tokens recompute the last row
+            var s = 0.0;
+            for (var k = 0u; k < 8u; k++) {
+                s += dot(q[k], x[xb + k]);
+            }
+            acc[t] += d * s;
+        }
+    }
+    for (var t = 0u; t < min(TT, n_tok - t0); t++) {
+        y[(t0 + t) * rows + r] = acc[t];
+    }
+}

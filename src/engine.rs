@@ -1,0 +1,256 @@
+//! The completion loop: tokenize, reuse the cached prefix, prefill the rest in chunks, then
+//! sample → stream → stop. Abort is checked between chunks and between tokens.
+
+use crate::error::HearthError;
+use crate::gguf::Gguf;
+use crate::gpu::{self, Gpu};
+use crate::model::{KvCache, Llama};
+use crate::sampler::{Sampler, SamplerConfig};
+use crate::tokenizer::{StreamDecoder, Tokenizer};
+use std::time::Duration;
+use web_time::Instant;
+
+/// Tokens per prefill pass: bounds the attention scratch and the time between abort checks.
+pub const PREFILL_CHUNK: usize = 256;
+/// Default KV capacity: enough for completion contexts, small enough for a phone.
+pub const DEFAULT_CONTEXT: usize = 2048;
+
+#[derive(Debug, Clone)]
+pub struct CompletionRequest {
+    pub prompt: String,
+    pub max_tokens: usize,
+    pub sampler: SamplerConfig,
+    /// Generation ends before the first occurrence of any of these; it is not part of the text.
+    pub stop: Vec<String>,
+    /// Keep going past end-of-generation tokens (the golden tests decode a fixed count).
+    pub ignore_eos: bool,
+}
+
+impl CompletionRequest {
+    pub fn greedy(prompt: &str, max_tokens: usize) -> Self {
+        CompletionRequest { prompt: prompt.to_string(), max_tokens, sampler: SamplerConfig::greedy(), stop: Vec::new(), ignore_eos: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// An end-of-generation token.
+    Eos,
+    /// max_tokens, or the context is full.
+    Length,
+    /// A stop sequence.
+    Stop,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Eos => "eos",
+            StopReason::Length => "length",
+            StopReason::Stop => "stop",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// Prompt tokens whose KV was reused from the previous request.
+    pub reused_tokens: usize,
+    pub prefill_tokens: usize,
+    pub prefill: Duration,
+    pub decode_tokens: usize,
+    pub decode: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Completion {
+    pub prompt_ids: Vec<u32>,
+    pub generated_ids: Vec<u32>,
+    pub text: String,
+    pub stop_reason: StopReason,
+    pub timings: Timings,
+}
+
+pub struct Engine {
+    pub model: Llama,
+    pub tokenizer: Tokenizer,
+    pub adapter: String,
+    cache: KvCache,
+    cached_ids: Vec<u32>, // exactly the ids whose keys/values are in `cache`
+}
+
+impl Engine {
+    /// Parse, repack and upload a GGUF model held in memory.
+    pub fn load(bytes: &[u8], gpu: &Gpu, context: usize) -> Result<Self, HearthError> {
+        let g = Gguf::parse(bytes)?;
+        let tokenizer = Tokenizer::from_gguf(&g)?;
+        let model = Llama::load(&g, &gpu.device)?;
+        let context = context.clamp(1, model.config.n_ctx_train);
+        let cache = model.new_cache(context);
+        Ok(Engine { model, tokenizer, adapter: gpu.adapter.clone(), cache, cached_ids: Vec::new() })
+    }
+
+    /// Load a GGUF file from disk onto the process's GPU.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn load_file(path: &std::path::Path, context: usize) -> Result<Self, HearthError> {
+        let bytes = std::fs::read(path)?;
+        Engine::load(&bytes, &gpu::device()?, context)
+    }
+
+    pub fn context(&self) -> usize {
+        self.cache.capacity()
+    }
+
+    /// Run a completion. `on_text` receives text as it becomes final; `aborted` is polled
+    /// between prefill chunks and tokens.
+    pub async fn complete_async(
+        &mut self,
+        req: &CompletionRequest,
+        on_text: &mut dyn FnMut(&str),
+        aborted: &dyn Fn() -> bool,
+    ) -> Result<Completion, HearthError> {
+        let prompt_ids = self.tokenizer.encode(&req.prompt)?;
+        if prompt_ids.is_empty() {
+            return Err(HearthError::InvalidRequest("empty prompt".into()));
+        }
+        if prompt_ids.len() >= self.cache.capacity() {
+            return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.cache.capacity() });
+        }
+        let result = self.run(&prompt_ids, req, on_text, aborted).await;
+        if result.is_err() {
+            // The cache may hold part of a pass: forget it rather than trust it.
+            self.reset();
+        }
+        result
+    }
+
+    /// Native convenience: `complete_async` driven to completion on this thread.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn complete(&mut self, req: &CompletionRequest, on_text: &mut dyn FnMut(&str)) -> Result<Completion, HearthError> {
+        futures_lite::future::block_on(self.complete_async(req, on_text, &|| false))
+    }
+
+    /// Forget the cached prefix.
+    pub fn reset(&mut self) {
+        self.cache = self.model.new_cache(self.cache.capacity());
+        self.cached_ids.clear();
+    }
+
+    async fn run(
+        &mut self,
+        prompt_ids: &[u32],
+        req: &CompletionRequest,
+        on_text: &mut dyn FnMut(&str),
+        aborted: &dyn Fn() -> bool,
+    ) -> Result<Completion, HearthError> {
+        let mut timings = Timings::default();
+        // Reuse the common prefix; at least one prompt token is always run to get logits.
+        let common = self.cached_ids.iter().zip(prompt_ids).take_while(|(a, b)| a == b).count();
+        let keep = common.min(prompt_ids.len() - 1);
+        self.cache.truncate(keep);
+        self.cached_ids.truncate(keep);
+        timings.reused_tokens = keep;
+
+        let start = Instant::now();
+        let mut logits = None;
+        for chunk in prompt_ids[keep..].chunks(PREFILL_CHUNK) {
+            if aborted() {
+                return Err(HearthError::Aborted);
+            }
+            logits = Some(self.model.forward(chunk, &mut self.cache, false)?);
+            self.cached_ids.extend_from_slice(chunk);
+        }
+        let mut logits = gpu::read_f32_async(logits.ok_or_else(|| HearthError::InvalidRequest("nothing to prefill".into()))?).await?;
+        timings.prefill_tokens = prompt_ids.len() - keep;
+        timings.prefill = start.elapsed();
+
+        let start = Instant::now();
+        let mut sampler = Sampler::new(req.sampler.clone());
+        let mut stream = StreamDecoder::default();
+        let mut text = String::new();
+        let mut emitted = 0; // bytes of `text` already passed to on_text
+        let mut generated = Vec::new();
+        let budget = req.max_tokens.min(self.cache.capacity() - self.cached_ids.len());
+        let mut stop_reason = StopReason::Length;
+        while generated.len() < budget {
+            if aborted() {
+                return Err(HearthError::Aborted);
+            }
+            let token = sampler.sample(&mut logits, &self.cached_ids);
+            generated.push(token);
+            if !req.ignore_eos && self.tokenizer.is_eog(token) {
+                stop_reason = StopReason::Eos;
+                break;
+            }
+            text.push_str(&stream.push(self.tokenizer.token_bytes(token)));
+            if let Some(at) = find_stop(&text, &req.stop) {
+                text.truncate(at);
+                stop_reason = StopReason::Stop;
+                break;
+            }
+            let safe = text.len() - held_back(&text, &req.stop);
+            if safe > emitted {
+                on_text(&text[emitted..safe]);
+                emitted = safe;
+            }
+            if generated.len() == budget {
+                break;
+            }
+            let next = self.model.forward(&[token], &mut self.cache, false)?;
+            self.cached_ids.push(token);
+            logits = gpu::read_f32_async(next).await?;
+        }
+        if stop_reason != StopReason::Stop {
+            text.push_str(&stream.finish());
+        }
+        if text.len() > emitted {
+            on_text(&text[emitted..]);
+        }
+        timings.decode_tokens = generated.len();
+        timings.decode = start.elapsed();
+        Ok(Completion { prompt_ids: prompt_ids.to_vec(), generated_ids: generated, text, stop_reason, timings })
+    }
+
+    /// Logits (n, n_vocab) for every position of `ids`, run from an empty cache (teacher forcing).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn logits_all(&mut self, ids: &[u32]) -> Result<Vec<f32>, HearthError> {
+        self.reset();
+        let out = self.model.forward(ids, &mut self.cache, true);
+        self.reset();
+        gpu::read_f32(out?)
+    }
+}
+
+/// Byte offset of the earliest stop sequence in `text`.
+fn find_stop(text: &str, stop: &[String]) -> Option<usize> {
+    stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min()
+}
+
+/// Length of the longest suffix of `text` that begins some stop sequence (held back while
+/// streaming, since the next token may complete it).
+fn held_back(text: &str, stop: &[String]) -> usize {
+    let mut held = 0;
+    for s in stop {
+        for (i, _) in s.char_indices().skip(1) {
+            if text.ends_with(&s[..i]) {
+                held = held.max(i);
+            }
+        }
+    }
+    held
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_sequences_are_found_and_held_back() {
+        let stop = vec!["\n\n".to_string(), "def ".to_string()];
+        assert_eq!(find_stop("a\n\nb", &stop), Some(1));
+        assert_eq!(find_stop("abc", &stop), None);
+        assert_eq!(held_back("x = 1\n", &stop), 1);
+        assert_eq!(held_back("x de", &stop), 2);
+        assert_eq!(held_back("x", &stop), 0);
+    }
+}

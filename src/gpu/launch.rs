@@ -1,0 +1,122 @@
+//! Launching hand-written WGSL on burn's buffers (burn's `template` path), and moving data
+//! between host vectors and burn tensors.
+
+use crate::error::HearthError;
+use burn::backend::wgpu::{into_contiguous, CubeBackend, CubeTensor, KernelSource, SourceKernel, SourceTemplate};
+use cubecl::prelude::KernelId;
+use cubecl::server::{Handle, KernelArguments};
+use cubecl::{CubeCount, CubeDim};
+use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
+
+/// One WGSL file: its kernel name (the compile-cache key) and its text.
+#[derive(Clone, Copy, Debug)]
+pub struct Wgsl {
+    pub name: &'static str,
+    pub source: &'static str,
+    /// Invocations per workgroup, as the file's `@workgroup_size` says.
+    pub workgroup: u32,
+}
+
+impl KernelSource for Wgsl {
+    fn source(&self) -> SourceTemplate {
+        SourceTemplate::new(self.source)
+    }
+    fn id(&self) -> KernelId {
+        KernelId::new::<Wgsl>().info(self.name)
+    }
+    fn lang(&self) -> &'static str {
+        "wgsl"
+    }
+}
+
+/// A raw GPU buffer (weights, parameters), kept alive as long as this value.
+#[derive(Clone)]
+pub struct GpuBuffer {
+    handle: Handle,
+    pub n_bytes: usize,
+}
+
+/// What a kernel binds, in binding order.
+pub enum Arg<'a> {
+    Buffer(&'a GpuBuffer),
+    Tensor(&'a CubeTensor),
+}
+
+fn client_of(device: &Device) -> Result<cubecl::client::Client, HearthError> {
+    // An empty tensor is the one public road from a burn Device to its cubecl client.
+    let probe: Tensor<1> = Tensor::empty([1], device);
+    Ok(primitive(probe)?.client)
+}
+
+/// Upload u32 words as a raw buffer.
+pub fn upload_u32(device: &Device, words: &[u32]) -> Result<GpuBuffer, HearthError> {
+    let client = client_of(device)?;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    Ok(GpuBuffer { handle: client.create_from_slice(&bytes), n_bytes: bytes.len() })
+}
+
+/// A float tensor of `shape` from host data.
+pub fn tensor_from_f32<const D: usize>(device: &Device, data: Vec<f32>, shape: [usize; D]) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(data, shape), device)
+}
+
+/// The cubecl primitive behind a float tensor, made contiguous.
+pub fn primitive<const D: usize>(t: Tensor<D>) -> Result<CubeTensor, HearthError> {
+    let p = t
+        .try_into_primitive::<CubeBackend>()
+        .map_err(|e| HearthError::GpuUnavailable(format!("tensor is not on the wgpu backend: {e:?}")))?;
+    Ok(into_contiguous(p))
+}
+
+/// Launch `kernel` over `groups` workgroups with `args` bound in order, and return the
+/// contiguous f32 tensor of `out_shape` it writes as its `out_binding`-th binding.
+/// The output is allocated here; `params` (small u32 array) is bound last.
+pub fn launch<const D: usize>(
+    kernel: &Wgsl,
+    groups: (u32, u32, u32),
+    inputs: &[Arg<'_>],
+    out_shape: [usize; D],
+    params: &[u32],
+    like: &CubeTensor,
+) -> Tensor<D> {
+    let client = like.client.clone();
+    let n_out: usize = out_shape.iter().product();
+    let out_handle = client.empty(n_out * 4);
+    let param_bytes: Vec<u8> = params.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let param_handle = client.create_from_slice(&param_bytes);
+    let mut bindings = Vec::with_capacity(inputs.len() + 2);
+    for a in inputs {
+        bindings.push(match a {
+            Arg::Buffer(b) => b.handle.clone().binding(),
+            Arg::Tensor(t) => t.handle.clone().binding(),
+        });
+    }
+    bindings.push(out_handle.clone().binding());
+    bindings.push(param_handle.binding());
+    client.launch(
+        Box::new(SourceKernel::new(*kernel, CubeDim::new_1d(kernel.workgroup))),
+        CubeCount::Static(groups.0, groups.1, groups.2),
+        KernelArguments::new().with_buffers(bindings),
+    );
+    let out = CubeTensor::new_contiguous(client, like.device.clone(), Shape::from(out_shape), out_handle, DType::F32);
+    Tensor::from_primitive::<CubeBackend>(out)
+}
+
+/// Read a float tensor back (native: blocks).
+#[cfg(not(target_family = "wasm"))]
+pub fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, HearthError> {
+    let data = t.try_into_data().map_err(|e| HearthError::DeviceLost(format!("{e:?}")))?;
+    to_vec(data)
+}
+
+/// Read a float tensor back without blocking (the only way in a browser).
+pub async fn read_f32_async<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, HearthError> {
+    let data = t.into_data_async().await.map_err(|e| HearthError::DeviceLost(format!("{e:?}")))?;
+    to_vec(data)
+}
+
+fn to_vec(data: TensorData) -> Result<Vec<f32>, HearthError> {
+    data.as_slice::<f32>()
+        .map(|s| s.to_vec())
+        .map_err(|e| HearthError::DeviceLost(format!("readback: {e:?}")))
+}

@@ -1,0 +1,11 @@
+//! Everything that touches burn's and cubecl's backend API lives here (burn's API churns):
+//! device initialisation, raw WGSL launches on burn buffers, tensor upload and readback.
+
+mod device;
+mod launch;
+
+pub use device::{device, Gpu};
+pub use launch::{launch, primitive, read_f32, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Wgsl};
+
+/// burn's tensor types, re-exported so the model names them through one place.
+pub use burn::tensor::{activation, Device, Int, Tensor, TensorData};

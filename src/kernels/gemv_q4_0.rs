@@ -1,0 +1,5 @@
+//! `shaders/gemv_q4_0.wgsl`: fused dequant GEMV for one token (decode).
+
+use crate::gpu::Wgsl;
+
+pub const KERNEL: Wgsl = Wgsl { name: "gemv_q4_0", source: include_str!("../../shaders/gemv_q4_0.wgsl"), workgroup: 64 };

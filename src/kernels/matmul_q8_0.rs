@@ -1,0 +1,5 @@
+//! `shaders/matmul_q8_0.wgsl`: fused dequant matmul for many tokens (prefill), 8-token tiles.
+
+use crate::gpu::Wgsl;
+
+pub const KERNEL: Wgsl = Wgsl { name: "matmul_q8_0", source: include_str!("../../shaders/matmul_q8_0.wgsl"), workgroup: 64 };

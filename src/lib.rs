@@ -1,0 +1,17 @@
+//! hearth: offline code completion — GGUF models on burn/wgpu with fused quantized WGSL kernels.
+//!
+//! Data flows one way: fetch → store → `gguf` → `quant` (repack) → `kernels`/`gpu` (upload) →
+//! `model` → `sampler` → `engine` (stream). See ARCHITECTURE.md.
+
+pub mod error;
+pub mod gguf;
+pub mod gpu;
+pub mod kernels;
+pub mod model;
+pub mod quant;
+pub mod sampler;
+pub mod tokenizer;
+pub mod engine;
+
+pub use error::{GgufError, HearthError, Result};
+pub use engine::{Completion, CompletionRequest, Engine, StopReason};

@@ -1,0 +1,48 @@
+//! Token embedding lookup on the host: the rows for the ids at hand are decoded with the
+//! quant twins and uploaded. The (possibly tied) output projection uses the GPU copy instead.
+
+use super::weights::WeightRef;
+use crate::error::HearthError;
+use crate::quant::{float, QuantKind, QK};
+
+pub struct Embedding {
+    kind: Option<QuantKind>, // None: a float type decoded by `float::to_f32`
+    ty: crate::gguf::GgmlType,
+    bytes: Vec<u8>, // (n_vocab, row_bytes) as in the GGUF file
+    row_bytes: usize,
+    pub n_vocab: usize,
+    pub n_embd: usize,
+}
+
+impl Embedding {
+    pub fn new(w: &WeightRef<'_>) -> Result<Self, HearthError> {
+        let kind = QuantKind::from_ggml(w.ty);
+        let row_bytes = match kind {
+            Some(k) => w.cols / QK * k.block_bytes(),
+            None => {
+                let (per_block, block_bytes) = w.ty.block_geometry();
+                if per_block != 1 {
+                    return Err(HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)));
+                }
+                w.cols * block_bytes as usize
+            }
+        };
+        Ok(Embedding { kind, ty: w.ty, bytes: w.bytes.to_vec(), row_bytes, n_vocab: w.rows, n_embd: w.cols })
+    }
+
+    /// (ids.len(), n_embd) row-major.
+    pub fn lookup(&self, ids: &[u32]) -> Result<Vec<f32>, HearthError> {
+        let mut out = vec![0f32; ids.len() * self.n_embd];
+        for (&id, dst) in ids.iter().zip(out.chunks_exact_mut(self.n_embd)) {
+            if id as usize >= self.n_vocab {
+                return Err(HearthError::InvalidRequest(format!("token id {id} ≥ vocabulary size {}", self.n_vocab)));
+            }
+            let row = &self.bytes[id as usize * self.row_bytes..][..self.row_bytes];
+            match self.kind {
+                Some(k) => k.dequantize_row(row, dst),
+                None => dst.copy_from_slice(&float::to_f32(self.ty, row)?),
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,74 @@
+//! The KV cache: per layer, keys and values preallocated to a fixed capacity.
+//! `truncate(n)` forgets everything after the first n positions, so a new request that shares a
+//! prefix with the last one re-prefills only its tail.
+
+use super::config::Config;
+use crate::error::HearthError;
+use crate::gpu::{Device, Tensor};
+
+pub struct KvCache {
+    k: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
+    v: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
+    len: usize,
+    capacity: usize,
+    n_head_kv: usize,
+    head_dim: usize,
+}
+
+impl KvCache {
+    pub fn new(c: &Config, capacity: usize, device: &Device) -> Self {
+        let zeros = || Some(Tensor::zeros([c.n_head_kv, capacity, c.head_dim], device));
+        KvCache {
+            k: (0..c.n_layer).map(|_| zeros()).collect(),
+            v: (0..c.n_layer).map(|_| zeros()).collect(),
+            len: 0,
+            capacity,
+            n_head_kv: c.n_head_kv,
+            head_dim: c.head_dim,
+        }
+    }
+
+    /// Positions held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Keep the first `n` positions (no-op if fewer are held).
+    pub fn truncate(&mut self, n: usize) {
+        self.len = self.len.min(n);
+    }
+
+    /// Write `k`, `v` (n_head_kv, n_new, head_dim) for `layer` at positions len..len+n_new and
+    /// return keys and values for positions 0..len+n_new. Call `advance` after the last layer.
+    pub(crate) fn write(&mut self, layer: usize, k: Tensor<3>, v: Tensor<3>) -> Result<(Tensor<3>, Tensor<3>), HearthError> {
+        let n_new = k.dims()[1];
+        let end = self.len + n_new;
+        if end > self.capacity {
+            return Err(HearthError::ContextOverflow { needed: end, limit: self.capacity });
+        }
+        let (h, d) = (self.n_head_kv, self.head_dim);
+        let slot = [0..h, self.len..end, 0..d];
+        let put = |cache: &mut Option<Tensor<3>>, new: Tensor<3>| -> Result<Tensor<3>, HearthError> {
+            let full = cache.take().ok_or_else(|| HearthError::DeviceLost("KV cache poisoned by an earlier failure".into()))?;
+            let full = full.slice_assign(slot.clone(), new);
+            let view = full.clone().slice([0..h, 0..end, 0..d]);
+            *cache = Some(full);
+            Ok(view)
+        };
+        let keys = put(&mut self.k[layer], k)?;
+        let values = put(&mut self.v[layer], v)?;
+        Ok((keys, values))
+    }
+
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.len += n;
+    }
+}

@@ -1,0 +1,35 @@
+//! Q4_0: 32 weights = f16 scale d + 16 bytes of 4-bit values; w = (q − 8) · d.
+//! GPU block: 4 words of nibbles (byte order kept) + d as f32 bits = 5 words.
+
+use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
+
+/// The block as ggml stores it.
+#[repr(C)]
+pub struct BlockQ4_0 {
+    pub d: u16,
+    pub qs: [u8; QK / 2],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ4_0>() == 18);
+
+pub struct Q4_0;
+
+impl BlockFormat for Q4_0 {
+    const BYTES: usize = std::mem::size_of::<BlockQ4_0>();
+    const WORDS: usize = 5;
+
+    fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
+        let d = f16_to_f32(le_u16(block, 0));
+        for j in 0..QK / 2 {
+            let q = block[2 + j];
+            out[j] = ((q & 0x0F) as i32 - 8) as f32 * d;
+            out[j + QK / 2] = ((q >> 4) as i32 - 8) as f32 * d;
+        }
+    }
+
+    fn repack_block(block: &[u8], out: &mut [u32]) {
+        for (w, word) in out[..4].iter_mut().enumerate() {
+            *word = le_u32(block, 2 + 4 * w);
+        }
+        out[4] = f16_to_f32(le_u16(block, 0)).to_bits();
+    }
+}

@@ -1,0 +1,33 @@
+//! Q8_0: 32 weights = f16 scale d + 32 signed bytes; w = q · d.
+//! GPU block: 8 words of signed bytes (byte order kept) + d as f32 bits = 9 words.
+
+use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
+
+/// The block as ggml stores it.
+#[repr(C)]
+pub struct BlockQ8_0 {
+    pub d: u16,
+    pub qs: [i8; QK],
+}
+const _: () = assert!(std::mem::size_of::<BlockQ8_0>() == 34);
+
+pub struct Q8_0;
+
+impl BlockFormat for Q8_0 {
+    const BYTES: usize = std::mem::size_of::<BlockQ8_0>();
+    const WORDS: usize = 9;
+
+    fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
+        let d = f16_to_f32(le_u16(block, 0));
+        for (j, w) in out.iter_mut().enumerate() {
+            *w = block[2 + j] as i8 as f32 * d;
+        }
+    }
+
+    fn repack_block(block: &[u8], out: &mut [u32]) {
+        for (w, word) in out[..8].iter_mut().enumerate() {
+            *word = le_u32(block, 2 + 4 * w);
+        }
+        out[8] = f16_to_f32(le_u16(block, 0)).to_bits();
+    }
+}

@@ -1,0 +1,65 @@
+//! Shared test helpers: the GPU and the model file, which are skipped on a developer machine
+//! that lacks them but are failures under CI=true; the golden fixture.
+#![allow(dead_code)]
+
+use hearth::gpu::{self, Gpu};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+}
+
+/// The GPU, or None (skip) on a machine without one. Under CI a missing adapter fails the test.
+pub fn gpu() -> Option<Gpu> {
+    match gpu::device() {
+        Ok(g) => Some(g),
+        Err(e) if in_ci() => panic!("CI=true but no GPU adapter: {e} (install mesa-vulkan-drivers for lavapipe)"),
+        Err(e) => {
+            eprintln!("SKIP: no GPU adapter ({e})");
+            None
+        }
+    }
+}
+
+/// The default model file, or None (skip). Under CI a missing model fails the test.
+pub fn model_path() -> Option<PathBuf> {
+    let path = match std::env::var_os("HEARTH_MODEL") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    };
+    if path.is_file() {
+        return Some(path);
+    }
+    if in_ci() {
+        panic!("CI=true but model {} is missing (run scripts/fetch-model.sh)", path.display());
+    }
+    eprintln!("SKIP: model {} not found (make model)", path.display());
+    None
+}
+
+pub fn golden() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smollm2-135m-q4_1.json");
+    let text = std::fs::read_to_string(path).expect("golden fixture");
+    serde_json::from_str(&text).expect("golden fixture is JSON")
+}
+
+pub fn ids(v: &Value) -> Vec<u32> {
+    v.as_array().expect("id array").iter().map(|x| x.as_u64().expect("id") as u32).collect()
+}
+
+/// Deterministic test data.
+pub struct TestRng(hearth::sampler::Rng);
+
+impl TestRng {
+    pub fn new(seed: u64) -> Self {
+        TestRng(hearth::sampler::Rng::new(seed))
+    }
+    pub fn u8(&mut self) -> u8 {
+        self.0.next_u64() as u8
+    }
+    /// Uniform in [lo, hi).
+    pub fn f32(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.0.next_f64() as f32
+    }
+}

@@ -1,0 +1,148 @@
+//! Every kernel against its CPU twin (`quant::matmul_reference`, f64 accumulate) at the model's
+//! real shapes: (in × out) 576×1536, 1536×576, 576×49152.
+
+mod common;
+
+use common::TestRng;
+use hearth::gpu::{self, Gpu};
+use hearth::kernels::{self, QuantMatrix};
+use hearth::quant::{QuantKind, QK};
+
+/// Allowed |gpu − reference| relative to Σ|w·x| of the output: f32 accumulation over ≤ 1536
+/// products has typical relative error √n·ε ≈ 3e-6 and a worst case far above it; 2e-5 allows
+/// the kernels' different summation order and nothing like a wrong weight (one flipped nibble
+/// moves an output by ≥ 1e-3 of Σ|w·x| at these sizes).
+const KERNEL_REL_TOLERANCE: f64 = 2e-5;
+/// Tokens in the matmul tests: not a multiple of the 8-token tile, so the tail path runs.
+const MATMUL_TOKENS: usize = 13;
+const SHAPES: [(usize, usize); 3] = [(576, 1536), (1536, 576), (576, 49152)];
+
+/// Random but well-formed blocks of `kind` for a rows × cols matrix.
+fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -> Vec<u8> {
+    let n_blocks = rows * cols / QK;
+    let mut out = Vec::with_capacity(n_blocks * kind.block_bytes());
+    for _ in 0..n_blocks {
+        let d = half::f16::from_f32(rng.f32(0.002, 0.05));
+        out.extend_from_slice(&d.to_bits().to_le_bytes());
+        if kind == QuantKind::Q4_1 {
+            let m = half::f16::from_f32(rng.f32(-0.4, 0.0));
+            out.extend_from_slice(&m.to_bits().to_le_bytes());
+        }
+        let q_bytes = kind.block_bytes() - out.len() % kind.block_bytes();
+        for _ in 0..q_bytes {
+            out.push(rng.u8());
+        }
+    }
+    assert_eq!(out.len(), n_blocks * kind.block_bytes());
+    out
+}
+
+fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
+    let mut rng = TestRng::new(7 + kind as u64);
+    for (cols, rows) in SHAPES {
+        let bytes = random_matrix(kind, rows, cols, &mut rng);
+        let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
+        let xt = gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]);
+        let y = if matmul { m.forward_matmul(xt) } else { m.forward(xt) }.expect("launch");
+        assert_eq!(y.dims(), [n_tok, rows]);
+        let got = gpu::read_f32(y).expect("readback");
+        let (want, mag) = hearth::quant::matmul_reference(kind, &bytes, rows, cols, &x);
+        let mut worst = 0f64;
+        for i in 0..want.len() {
+            assert!(mag[i] > 0.0);
+            let rel = (got[i] as f64 - want[i]).abs() / mag[i];
+            worst = worst.max(rel);
+            assert!(
+                rel <= KERNEL_REL_TOLERANCE,
+                "{kind:?} {}x{} out {i}: gpu {} ref {} (rel err {rel:.2e})",
+                cols, rows, got[i], want[i]
+            );
+        }
+        eprintln!("{kind:?} {}: {cols}x{rows} tokens {n_tok}: worst rel err {worst:.2e}", if matmul { "matmul" } else { "gemv" });
+    }
+}
+
+macro_rules! kernel_test {
+    ($name:ident, $kind:expr, $n_tok:expr, $matmul:expr) => {
+        #[test]
+        fn $name() {
+            let Some(gpu) = common::gpu() else { return };
+            check(&gpu, $kind, $n_tok, $matmul);
+        }
+    };
+}
+
+kernel_test!(gemv_q4_0_matches_reference, QuantKind::Q4_0, 1, false);
+kernel_test!(gemv_q4_1_matches_reference, QuantKind::Q4_1, 1, false);
+kernel_test!(gemv_q8_0_matches_reference, QuantKind::Q8_0, 1, false);
+kernel_test!(matmul_q4_0_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS, true);
+kernel_test!(matmul_q4_1_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS, true);
+kernel_test!(matmul_q8_0_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS, true);
+
+#[test]
+fn matmul_single_token_matches_gemv_path() {
+    // forward() picks the GEMV for one token and the matmul for more; both must agree.
+    let Some(gpu) = common::gpu() else { return };
+    let mut rng = TestRng::new(99);
+    let (cols, rows) = (576, 1536);
+    let bytes = random_matrix(QuantKind::Q4_1, rows, cols, &mut rng);
+    let x: Vec<f32> = (0..cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+    let m = QuantMatrix::upload(&gpu.device, QuantKind::Q4_1, &bytes, rows, cols).expect("upload");
+    let a = gpu::read_f32(m.forward(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols])).expect("gemv")).expect("read");
+    let b = gpu::read_f32(m.forward_matmul(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols])).expect("matmul")).expect("read");
+    let (_, mag) = hearth::quant::matmul_reference(QuantKind::Q4_1, &bytes, rows, cols, &x);
+    for i in 0..rows {
+        let diff = (a[i] - b[i]).abs() as f64;
+        assert!(diff <= 2.0 * KERNEL_REL_TOLERANCE * mag[i], "row {i}: gemv {} matmul {}", a[i], b[i]);
+    }
+}
+
+#[test]
+fn read_bandwidth_matches_reference() {
+    let Some(gpu) = common::gpu() else { return };
+    let mut rng = TestRng::new(3);
+    let words: Vec<u32> = (0..(1 << 20) + 4 * 37).map(|_| rng.u8() as u32 * 16_777_619).collect();
+    let buf = gpu::upload_u32(&gpu.device, &words).expect("upload");
+    let like = gpu::tensor_from_f32(&gpu.device, vec![0.0], [1]);
+    let partial = gpu::read_f32(kernels::read_bandwidth(&buf, 64, &like).expect("launch")).expect("read");
+    let got = partial.iter().fold(0u32, |a, p| a.wrapping_add(p.to_bits()));
+    assert_eq!(got, kernels::read_bandwidth_reference(&words));
+}
+
+#[test]
+fn repack_is_lossless() {
+    // Decoding the GPU layout on the CPU gives back exactly the GGUF weights.
+    let mut rng = TestRng::new(11);
+    for kind in [QuantKind::Q4_0, QuantKind::Q4_1, QuantKind::Q8_0] {
+        let (rows, cols) = (3, 64);
+        let bytes = random_matrix(kind, rows, cols, &mut rng);
+        let words = kind.repack(&bytes, rows, cols).expect("repack");
+        assert_eq!(words.len(), rows * cols / QK * kind.gpu_words());
+        let row_bytes = cols / QK * kind.block_bytes();
+        for r in 0..rows {
+            let mut want = vec![0f32; cols];
+            kind.dequantize_row(&bytes[r * row_bytes..(r + 1) * row_bytes], &mut want);
+            for b in 0..cols / QK {
+                let at = (b * rows + r) * kind.gpu_words();
+                let blk = &words[at..at + kind.gpu_words()];
+                for j in 0..QK {
+                    let got = match kind {
+                        QuantKind::Q4_0 => {
+                            let q = (blk[j % 16 / 4] >> (8 * (j % 4) + 4 * (j / 16))) & 0xF;
+                            (q as f32 - 8.0) * f32::from_bits(blk[4])
+                        }
+                        QuantKind::Q4_1 => {
+                            let q = (blk[j % 16 / 4] >> (8 * (j % 4) + 4 * (j / 16))) & 0xF;
+                            let d = half::f16::from_bits(blk[4] as u16).to_f32();
+                            let m = half::f16::from_bits((blk[4] >> 16) as u16).to_f32();
+                            q as f32 * d + m
+                        }
+                        QuantKind::Q8_0 => ((blk[j / 4] >> (8 * (j % 4))) as u8 as i8) as f32 * f32::from_bits(blk[8]),
+                    };
+                    assert_eq!(got, want[b * QK + j], "{kind:?} row {r} weight {}", b * QK + j);
+                }
+            }
+        }
+    }
+}
