@@ -1,15 +1,16 @@
 // gemv_q4_1: y = W·x for one token (decode), W in Q4_1: w = q * d + m.
 // Weights in hearth's GPU block layout (src/quant/mod.rs): block b of row r is 5 u32 at (b * rows + r) * 5.
-// Bindings (group 0), in launch order:
+// Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
+// and one wgpu buffer may not be bound read-only and read-write in the same dispatch.
 //   0 w: array<u32>        (cols / 32, rows, 5)  4 words of nibbles, pack2x16float(d, m)
 //   1 x: array<vec4<f32>>  (n_tok, cols / 4)
 //   2 y: array<f32>        (n_tok, rows)
 //   3 p: array<u32>        [rows, cols, n_tok]
 // No placeholders; no shader-f16. One invocation per output row, 64 rows per workgroup.
-@group(0) @binding(0) var<storage, read> w: array<u32>;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read_write> w: array<u32>;
+@group(0) @binding(1) var<storage, read_write> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> p: array<u32>;
+@group(0) @binding(3) var<storage, read_write> p: array<u32>;
 
 const WORDS: u32 = 5u;
 

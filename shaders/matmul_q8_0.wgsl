@@ -1,6 +1,7 @@
 // matmul_q8_0: Y = X·Wᵀ for many tokens (prefill), W in Q8_0: w = q * d.
 // Weights in hearth's GPU block layout (src/quant/mod.rs): block b of row r is 9 u32 at (b * rows + r) * 9.
-// Bindings (group 0), in launch order:
+// Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
+// and one wgpu buffer may not be bound read-only and read-write in the same dispatch.
 //   0 w: array<u32>        (cols / 32, rows, 9)  8 words of signed bytes, d as f32 bits
 //   1 x: array<vec4<f32>>  (n_tok, cols / 4)
 //   2 y: array<f32>        (n_tok, rows)
@@ -8,10 +9,10 @@
 // No placeholders; no shader-f16. One invocation per output row, 64 rows per workgroup.
 // Tiling: workgroup (64 rows) × (8 tokens): each block is decoded once and applied to 8 tokens.
 const TT: u32 = 8u;
-@group(0) @binding(0) var<storage, read> w: array<u32>;
-@group(0) @binding(1) var<storage, read> x: array<vec4<f32>>;
+@group(0) @binding(0) var<storage, read_write> w: array<u32>;
+@group(0) @binding(1) var<storage, read_write> x: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> p: array<u32>;
+@group(0) @binding(3) var<storage, read_write> p: array<u32>;
 
 const WORDS: u32 = 9u;
 

@@ -1,15 +1,16 @@
 // read_bandwidth: the adapter's plain read speed, the yardstick for the GEMV kernels' GB/s.
 // Invocation g of n_inv = ceil(n4 / per) sums (wrapping) src[g], src[g + n_inv], ... (`per` loads,
 // neighbouring invocations on neighbouring words) and writes one u32.
-// Bindings (group 0), in launch order:
+// Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
+// and one wgpu buffer may not be bound read-only and read-write in the same dispatch.
 //   0 src: array<vec4<u32>>  (n4)
 //   1 dst: array<u32>        (n_invocations)
 //   2 p:   array<u32>        [n4, per]
 // No placeholders. 64 invocations per workgroup.
 
-@group(0) @binding(0) var<storage, read> src: array<vec4<u32>>;
+@group(0) @binding(0) var<storage, read_write> src: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> dst: array<u32>;
-@group(0) @binding(2) var<storage, read> p: array<u32>;
+@group(0) @binding(2) var<storage, read_write> p: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

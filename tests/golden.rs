@@ -7,10 +7,10 @@ use common::{golden, ids};
 use hearth::engine::{CompletionRequest, Engine};
 use serde_json::Value;
 
-/// Allowed |engine − reference| on a logit. The fixture's contract allows at most 1e-2; an f32
-/// engine lands near 1e-4 (the reference's own f32 run differs by ≤ 1.2e-5), so 2e-3 still
-/// catches a wrong op while leaving room for GPU summation order over 30 layers.
-const LOGIT_TOLERANCE: f64 = 2e-3;
+/// Allowed |engine − reference| on a logit. The fixture's contract allows at most 1e-2; f32
+/// lands near 1e-4 (measured here on lavapipe: worst 4.2e-5 over all prompts and positions).
+/// 5e-4 leaves 10× headroom for other adapters' summation order and still catches a wrong op.
+const LOGIT_TOLERANCE: f64 = 5e-4;
 
 fn engine() -> Option<Engine> {
     let path = common::model_path()?;
