@@ -1,18 +1,25 @@
 // gemv_q8_0: y = W·x for one token (decode), W in Q8_0: w = q * d.
-// Weights in hearth's GPU block layout (src/quant/mod.rs): block b of row r is 9 u32 at (b * rows + r) * 9.
+// Layout (src/quant/mod.rs), nb = cols / 32 blocks a row, nb4 = ceil(nb / 4):
+//   qs row-major, two vec4<u32> of signed bytes per block; sc row-major, one u32 (d as f32 bits) per block,
+//   rows padded to nb4 * 4 blocks so four blocks' scales are one vec4 load.
 // Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
 // and one wgpu buffer may not be bound read-only and read-write in the same dispatch.
-//   0 w: array<u32>        (cols / 32, rows, 9)  8 words of signed bytes, d as f32 bits
-//   1 x: array<vec4<f32>>  (n_tok, cols / 4)
-//   2 y: array<f32>        (n_tok, rows)
-//   3 p: array<u32>        [rows, cols, n_tok]
-// No placeholders; no shader-f16. One invocation per output row, 64 rows per workgroup.
-@group(0) @binding(0) var<storage, read_write> w: array<u32>;
-@group(0) @binding(1) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> p: array<u32>;
+//   0 qs: array<vec4<u32>>  (rows, nb, 2)
+//   1 sc: array<vec4<u32>>  (rows, nb4)
+//   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
+//   3 y:  array<f32>        (n_tok, rows)
+//   4 p:  array<u32>        [rows, cols, n_tok]
+// Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation.
+// Each invocation computes R consecutive rows, so every x load serves R rows; one token.
+// No shader-f16.
 
-const WORDS: u32 = 9u;
+@group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read_write> sc: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read_write> p: array<u32>;
+
+const R: u32 = {{ rows_per_invocation }}u;
 
 // Four signed bytes of q, sign-extended.
 fn bytes_i8(q: u32) -> vec4<f32> {
@@ -23,24 +30,42 @@ fn bytes_i8(q: u32) -> vec4<f32> {
         f32(bitcast<i32>(q) >> 24u));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size({{ workgroup_size }})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let rows = p[0];
-    let n_blocks = p[1] / 32u;
-    let r = gid.x;
-    if (r >= rows) {
+    let nb = p[1] / 32u;
+    let nb4 = (nb + 3u) / 4u;
+    let r0 = gid.x * R;
+    if (r0 >= rows) {
         return;
     }
-    var acc = 0.0;
-    for (var b = 0u; b < n_blocks; b++) {
-        let base = (b * rows + r) * WORDS;
-        let d = bitcast<f32>(w[base + 8u]);
-        let xb = b * 8u;
-        var s = 0.0;
-        for (var k = 0u; k < 8u; k++) {
-            s += dot(bytes_i8(w[base + k]), x[xb + k]);
+    var acc: array<f32, R>;
+    for (var g = 0u; g < nb4; g++) {
+        var s4: array<vec4<u32>, R>;
+        for (var i = 0u; i < R; i++) {
+            s4[i] = sc[min(r0 + i, rows - 1u) * nb4 + g];
         }
-        acc += d * s;
+        for (var j = 0u; j < 4u; j++) {
+            let b = g * 4u + j;
+            if (b >= nb) {
+                break;
+            }
+            var xs: array<vec4<f32>, 8>;
+            for (var k = 0u; k < 8u; k++) {
+                xs[k] = x[b * 8u + k];
+            }
+            for (var i = 0u; i < R; i++) {
+                let r = min(r0 + i, rows - 1u); // rows past the end recompute the last row
+                let q0 = qs[(r * nb + b) * 2u];
+                let q1 = qs[(r * nb + b) * 2u + 1u];
+                let d = bitcast<f32>(s4[i][j]);
+                let s = dot(bytes_i8(q0.x), xs[0]) + dot(bytes_i8(q0.y), xs[1]) + dot(bytes_i8(q0.z), xs[2]) + dot(bytes_i8(q0.w), xs[3])
+                      + dot(bytes_i8(q1.x), xs[4]) + dot(bytes_i8(q1.y), xs[5]) + dot(bytes_i8(q1.z), xs[6]) + dot(bytes_i8(q1.w), xs[7]);
+                acc[i] += d * s;
+            }
+        }
     }
-    y[r] = acc;
+    for (var i = 0u; i < min(R, rows - r0); i++) {
+        y[r0 + i] = acc[i];
+    }
 }

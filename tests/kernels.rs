@@ -115,30 +115,31 @@ fn repack_is_lossless() {
     // Decoding the GPU layout on the CPU gives back exactly the GGUF weights.
     let mut rng = TestRng::new(11);
     for kind in [QuantKind::Q4_0, QuantKind::Q4_1, QuantKind::Q8_0] {
-        let (rows, cols) = (3, 64);
+        let (rows, cols) = (3, 5 * QK); // 5 blocks: the scale rows carry padding
         let bytes = random_matrix(kind, rows, cols, &mut rng);
-        let words = kind.repack(&bytes, rows, cols).expect("repack");
-        assert_eq!(words.len(), rows * cols / QK * kind.gpu_words());
-        let row_bytes = cols / QK * kind.block_bytes();
+        let layout = kind.repack(&bytes, rows, cols).expect("repack");
+        let nb = cols / QK;
+        let stride = hearth::quant::scale_stride(cols);
+        assert_eq!(stride, 8);
+        assert_eq!(layout.qs.len(), rows * nb * kind.qs_words());
+        assert_eq!(layout.sc.len(), rows * stride);
+        let row_bytes = nb * kind.block_bytes();
         for r in 0..rows {
             let mut want = vec![0f32; cols];
             kind.dequantize_row(&bytes[r * row_bytes..(r + 1) * row_bytes], &mut want);
-            for b in 0..cols / QK {
-                let at = (b * rows + r) * kind.gpu_words();
-                let blk = &words[at..at + kind.gpu_words()];
+            for b in 0..nb {
+                let q = &layout.qs[(r * nb + b) * kind.qs_words()..][..kind.qs_words()];
+                let s = layout.sc[r * stride + b];
                 for j in 0..QK {
+                    let nibble = (q[j % 16 / 4] >> (8 * (j % 4) + 4 * (j / 16))) & 0xF;
                     let got = match kind {
-                        QuantKind::Q4_0 => {
-                            let q = (blk[j % 16 / 4] >> (8 * (j % 4) + 4 * (j / 16))) & 0xF;
-                            (q as f32 - 8.0) * f32::from_bits(blk[4])
-                        }
+                        QuantKind::Q4_0 => (nibble as f32 - 8.0) * f32::from_bits(s),
                         QuantKind::Q4_1 => {
-                            let q = (blk[j % 16 / 4] >> (8 * (j % 4) + 4 * (j / 16))) & 0xF;
-                            let d = half::f16::from_bits(blk[4] as u16).to_f32();
-                            let m = half::f16::from_bits((blk[4] >> 16) as u16).to_f32();
-                            q as f32 * d + m
+                            let d = half::f16::from_bits(s as u16).to_f32();
+                            let m = half::f16::from_bits((s >> 16) as u16).to_f32();
+                            nibble as f32 * d + m
                         }
-                        QuantKind::Q8_0 => ((blk[j / 4] >> (8 * (j % 4))) as u8 as i8) as f32 * f32::from_bits(blk[8]),
+                        QuantKind::Q8_0 => ((q[j / 4] >> (8 * (j % 4))) as u8 as i8) as f32 * f32::from_bits(s),
                     };
                     assert_eq!(got, want[b * QK + j], "{kind:?} row {r} weight {}", b * QK + j);
                 }

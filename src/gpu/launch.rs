@@ -8,21 +8,40 @@ use cubecl::server::{Handle, KernelArguments};
 use cubecl::{CubeCount, CubeDim};
 use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
 
-/// One WGSL file: its kernel name (the compile-cache key) and its text.
+/// One WGSL file: its kernel name and its text.
 #[derive(Clone, Copy, Debug)]
 pub struct Wgsl {
     pub name: &'static str,
     pub source: &'static str,
-    /// Invocations per workgroup, as the file's `@workgroup_size` says.
-    pub workgroup: u32,
 }
 
-impl KernelSource for Wgsl {
-    fn source(&self) -> SourceTemplate {
-        SourceTemplate::new(self.source)
+/// A kernel as launched: a WGSL file with its `{{ name }}` template values filled in.
+/// `workgroup_size` is always one of them (the file's `@workgroup_size({{ workgroup_size }})`).
+#[derive(Clone, Debug)]
+pub struct Kernel {
+    pub wgsl: Wgsl,
+    pub values: Vec<(&'static str, u32)>,
+}
+
+impl Kernel {
+    pub fn new(wgsl: Wgsl, values: &[(&'static str, u32)]) -> Self {
+        Kernel { wgsl, values: values.to_vec() }
     }
+
+    pub fn value(&self, name: &str) -> u32 {
+        self.values.iter().find(|(n, _)| *n == name).map_or(1, |(_, v)| *v)
+    }
+}
+
+impl KernelSource for Kernel {
+    fn source(&self) -> SourceTemplate {
+        self.values
+            .iter()
+            .fold(SourceTemplate::new(self.wgsl.source), |t, (name, value)| t.register(*name, value.to_string()))
+    }
+    /// The compile-cache key: the file and every template value.
     fn id(&self) -> KernelId {
-        KernelId::new::<Wgsl>().info(self.name)
+        KernelId::new::<Kernel>().info((self.wgsl.name, self.values.clone()))
     }
     fn lang(&self) -> &'static str {
         "wgsl"
@@ -72,7 +91,7 @@ pub fn primitive<const D: usize>(t: Tensor<D>) -> Result<CubeTensor, HearthError
 /// contiguous f32 tensor of `out_shape` it writes as its `out_binding`-th binding.
 /// The output is allocated here; `params` (small u32 array) is bound last.
 pub fn launch<const D: usize>(
-    kernel: &Wgsl,
+    kernel: &Kernel,
     groups: (u32, u32, u32),
     inputs: &[Arg<'_>],
     out_shape: [usize; D],
@@ -94,7 +113,7 @@ pub fn launch<const D: usize>(
     bindings.push(out_handle.clone().binding());
     bindings.push(param_handle.binding());
     client.launch(
-        Box::new(SourceKernel::new(*kernel, CubeDim::new_1d(kernel.workgroup))),
+        Box::new(SourceKernel::new(kernel.clone(), CubeDim::new_1d(kernel.value("workgroup_size")))),
         CubeCount::Static(groups.0, groups.1, groups.2),
         KernelArguments::new().with_buffers(bindings),
     );

@@ -5,7 +5,7 @@ mod device;
 mod launch;
 
 pub use device::{device, Gpu};
-pub use launch::{launch, primitive, read_f32, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Wgsl};
+pub use launch::{launch, primitive, read_f32, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Kernel, Wgsl};
 
 /// burn's tensor types, re-exported so the model names them through one place.
 pub use burn::tensor::{activation, Device, Int, Tensor, TensorData};

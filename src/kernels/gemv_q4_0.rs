@@ -2,4 +2,4 @@
 
 use crate::gpu::Wgsl;
 
-pub const KERNEL: Wgsl = Wgsl { name: "gemv_q4_0", source: include_str!("../../shaders/gemv_q4_0.wgsl"), workgroup: 64 };
+pub const WGSL: Wgsl = Wgsl { name: "gemv_q4_0", source: include_str!("../../shaders/gemv_q4_0.wgsl") };

@@ -2,4 +2,4 @@
 
 use crate::gpu::Wgsl;
 
-pub const KERNEL: Wgsl = Wgsl { name: "matmul_q4_1", source: include_str!("../../shaders/matmul_q4_1.wgsl"), workgroup: 64 };
+pub const WGSL: Wgsl = Wgsl { name: "matmul_q4_1", source: include_str!("../../shaders/matmul_q4_1.wgsl") };

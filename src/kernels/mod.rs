@@ -11,32 +11,40 @@ pub mod matmul_q8_0;
 pub mod read_bandwidth;
 
 use crate::error::HearthError;
-use crate::gpu::{self, Arg, Device, GpuBuffer, Tensor, Wgsl};
+use crate::gpu::{self, Arg, Device, GpuBuffer, Kernel, Tensor, Wgsl};
 use crate::quant::QuantKind;
 
-/// Invocations per workgroup in every kernel here (rows per workgroup).
-const ROWS_PER_GROUP: usize = 64;
-/// Tokens per workgroup in the matmul kernels (`TT` in the shaders).
-const TOKENS_PER_GROUP: usize = 8;
+/// GEMV work split, measured on llvmpipe (benches/kernels.rs): large matrices stream best with
+/// 32 rows an invocation (x loads amortised); small ones need more, smaller workgroups to
+/// spread over the cores.
+const GEMV_LARGE_ROWS: usize = 8192;
+const GEMV_LARGE: (u32, u32) = (32, 64); // (rows_per_invocation, workgroup_size)
+const GEMV_SMALL: (u32, u32) = (8, 16);
+/// Prefill tile: rows × tokens an invocation, and the workgroup size.
+const MATMUL_ROWS: u32 = 4;
+const MATMUL_TOKENS: u32 = 8;
+const MATMUL_WORKGROUP: u32 = 16;
+const READ_WORKGROUP: u32 = 64;
 
-/// A quantized `rows × cols` weight matrix resident on the GPU in hearth's block layout.
+/// A quantized `rows × cols` weight matrix resident on the GPU in hearth's layout (quant/mod.rs).
 pub struct QuantMatrix {
     pub kind: QuantKind,
     pub rows: usize,
     pub cols: usize,
-    buffer: GpuBuffer, // (cols / 32, rows, kind.gpu_words()) u32
+    qs: GpuBuffer, // (rows, cols / 32, qs_words) u32
+    sc: GpuBuffer, // (rows, scale_stride(cols)) u32
 }
 
 impl QuantMatrix {
     /// Repack GGUF bytes of a `rows × cols` matrix and upload them.
     pub fn upload(device: &Device, kind: QuantKind, bytes: &[u8], rows: usize, cols: usize) -> Result<Self, HearthError> {
-        let words = kind.repack(bytes, rows, cols)?;
-        Ok(QuantMatrix { kind, rows, cols, buffer: gpu::upload_u32(device, &words)? })
+        let layout = kind.repack(bytes, rows, cols)?;
+        Ok(QuantMatrix { kind, rows, cols, qs: gpu::upload_u32(device, &layout.qs)?, sc: gpu::upload_u32(device, &layout.sc)? })
     }
 
     /// Bytes the GPU reads per pass over the weights.
     pub fn gpu_bytes(&self) -> usize {
-        self.buffer.n_bytes
+        self.qs.n_bytes + self.sc.n_bytes
     }
 
     /// y = x · Wᵀ: x (n_tok, cols) → y (n_tok, rows). One token runs the GEMV, more the matmul.
@@ -55,41 +63,49 @@ impl QuantMatrix {
             return Err(HearthError::InvalidRequest(format!("input is {n_tok}×{cols}, weight takes {} columns", self.cols)));
         }
         let x = gpu::primitive(x)?;
-        let row_groups = self.rows.div_ceil(ROWS_PER_GROUP) as u32;
         let (kernel, groups) = if n_tok == 1 && !force_matmul {
-            (self.gemv_kernel(), (row_groups, 1, 1))
+            let (r, wg) = if self.rows >= GEMV_LARGE_ROWS { GEMV_LARGE } else { GEMV_SMALL };
+            let k = Kernel::new(self.gemv_wgsl(), &[("rows_per_invocation", r), ("workgroup_size", wg)]);
+            (k, (self.rows.div_ceil((r * wg) as usize) as u32, 1, 1))
         } else {
-            (self.matmul_kernel(), (row_groups, n_tok.div_ceil(TOKENS_PER_GROUP) as u32, 1))
+            let k = Kernel::new(
+                self.matmul_wgsl(),
+                &[("rows_per_invocation", MATMUL_ROWS), ("tokens_per_invocation", MATMUL_TOKENS), ("workgroup_size", MATMUL_WORKGROUP)],
+            );
+            let row_groups = self.rows.div_ceil((MATMUL_ROWS * MATMUL_WORKGROUP) as usize) as u32;
+            (k, (row_groups, n_tok.div_ceil(MATMUL_TOKENS as usize) as u32, 1))
         };
         let params = [self.rows as u32, self.cols as u32, n_tok as u32];
-        Ok(gpu::launch(kernel, groups, &[Arg::Buffer(&self.buffer), Arg::Tensor(&x)], [n_tok, self.rows], &params, &x))
+        let inputs = [Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x)];
+        Ok(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x))
     }
 
-    fn gemv_kernel(&self) -> &'static Wgsl {
+    fn gemv_wgsl(&self) -> Wgsl {
         match self.kind {
-            QuantKind::Q4_0 => &gemv_q4_0::KERNEL,
-            QuantKind::Q4_1 => &gemv_q4_1::KERNEL,
-            QuantKind::Q8_0 => &gemv_q8_0::KERNEL,
+            QuantKind::Q4_0 => gemv_q4_0::WGSL,
+            QuantKind::Q4_1 => gemv_q4_1::WGSL,
+            QuantKind::Q8_0 => gemv_q8_0::WGSL,
         }
     }
 
-    fn matmul_kernel(&self) -> &'static Wgsl {
+    fn matmul_wgsl(&self) -> Wgsl {
         match self.kind {
-            QuantKind::Q4_0 => &matmul_q4_0::KERNEL,
-            QuantKind::Q4_1 => &matmul_q4_1::KERNEL,
-            QuantKind::Q8_0 => &matmul_q8_0::KERNEL,
+            QuantKind::Q4_0 => matmul_q4_0::WGSL,
+            QuantKind::Q4_1 => matmul_q4_1::WGSL,
+            QuantKind::Q8_0 => matmul_q8_0::WGSL,
         }
     }
 }
 
-/// Sum (wrapping) of `words`, read on the GPU with the plain read kernel; `per` loads per invocation.
-/// Returns the per-invocation partial sums tensor's total, for checking against the CPU twin.
+/// Sum (wrapping) of `src` read with the plain read kernel, `per` vec4 loads an invocation:
+/// returns each invocation's partial sum (as f32 bits), for the CPU twin to check.
 pub fn read_bandwidth(src: &GpuBuffer, per: usize, like: &Tensor<1>) -> Result<Tensor<1>, HearthError> {
     let n4 = src.n_bytes / 16;
     let n_inv = n4.div_ceil(per);
     let like = gpu::primitive(like.clone())?;
-    let groups = (n_inv.div_ceil(ROWS_PER_GROUP) as u32, 1, 1);
-    Ok(gpu::launch(&read_bandwidth::KERNEL, groups, &[Arg::Buffer(src)], [n_inv], &[n4 as u32, per as u32], &like))
+    let kernel = Kernel::new(read_bandwidth::WGSL, &[("workgroup_size", READ_WORKGROUP)]);
+    let groups = (n_inv.div_ceil(READ_WORKGROUP as usize) as u32, 1, 1);
+    Ok(gpu::launch(&kernel, groups, &[Arg::Buffer(src)], [n_inv], &[n4 as u32, per as u32], &like))
 }
 
 /// CPU twin of `read_bandwidth`: the wrapping sum of all words.

@@ -2,4 +2,4 @@
 
 use crate::gpu::Wgsl;
 
-pub const KERNEL: Wgsl = Wgsl { name: "read_bandwidth", source: include_str!("../../shaders/read_bandwidth.wgsl"), workgroup: 64 };
+pub const WGSL: Wgsl = Wgsl { name: "read_bandwidth", source: include_str!("../../shaders/read_bandwidth.wgsl") };

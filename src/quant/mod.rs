@@ -1,9 +1,15 @@
 //! Quantized weight formats: GGUF block structs, their CPU reference twins (dequantize, f64 dot)
 //! and the load-time repack into the GPU layout the WGSL kernels read (no shader-f16 needed).
 //!
-//! GPU layout, shared by every block format: a matrix of `rows` outputs × `cols` inputs is
-//! `cols / 32` block-columns; block `b` of row `r` is `WORDS` u32 at `((b * rows) + r) * WORDS`.
-//! Neighbouring rows' blocks sit side by side, so neighbouring invocations read neighbouring words.
+//! GPU layout, shared by every block format, for a matrix of `rows` outputs × `cols` inputs
+//! (`nb = cols / 32` blocks a row), in two arrays read as `vec4<u32>`:
+//! - `qs`: the block's quantized values, `QS_WORDS` u32 (one or two vec4) per block, row-major:
+//!   block `b` of row `r` at `(r * nb + b) * QS_WORDS`, byte order as in the GGUF block.
+//! - `sc`: one u32 of scale(s) per block, row-major with rows padded to a multiple of 4 blocks:
+//!   block `b` of row `r` at `r * nb4 * 4 + b`, `nb4 = ceil(nb / 4)`, so four blocks' scales are
+//!   one vec4 load.
+//! Row-major vec4 loads are what CPU adapters (llvmpipe, SwiftShader) read fastest: every
+//! invocation streams its own rows (measured in benches/kernels.rs).
 
 pub mod float;
 pub mod q4_0;
@@ -20,12 +26,12 @@ pub const QK: usize = 32;
 pub trait BlockFormat {
     /// Bytes per block in the GGUF file.
     const BYTES: usize;
-    /// u32 words per block in the GPU layout.
-    const WORDS: usize;
+    /// u32 words of quantized values per block in the GPU layout (a multiple of 4).
+    const QS_WORDS: usize;
     /// Decode one block (`Self::BYTES` bytes) into 32 weights, exactly as ggml does (f32 math).
     fn dequantize_block(block: &[u8], out: &mut [f32; QK]);
-    /// Re-encode one block into `Self::WORDS` GPU words.
-    fn repack_block(block: &[u8], out: &mut [u32]);
+    /// Re-encode one block: its values into `qs` (`QS_WORDS` words) and its scale word.
+    fn repack_block(block: &[u8], qs: &mut [u32]) -> u32;
 }
 
 /// The block formats with GPU kernels.
@@ -54,11 +60,12 @@ impl QuantKind {
         }
     }
 
-    pub fn gpu_words(self) -> usize {
+    /// u32 words of quantized values per block in the GPU layout.
+    pub fn qs_words(self) -> usize {
         match self {
-            QuantKind::Q4_0 => q4_0::Q4_0::WORDS,
-            QuantKind::Q4_1 => q4_1::Q4_1::WORDS,
-            QuantKind::Q8_0 => q8_0::Q8_0::WORDS,
+            QuantKind::Q4_0 => q4_0::Q4_0::QS_WORDS,
+            QuantKind::Q4_1 => q4_1::Q4_1::QS_WORDS,
+            QuantKind::Q8_0 => q8_0::Q8_0::QS_WORDS,
         }
     }
 
@@ -72,7 +79,7 @@ impl QuantKind {
     }
 
     /// Repack a `rows × cols` matrix from GGUF bytes into the GPU layout.
-    pub fn repack(self, bytes: &[u8], rows: usize, cols: usize) -> Result<Vec<u32>, HearthError> {
+    pub fn repack(self, bytes: &[u8], rows: usize, cols: usize) -> Result<GpuLayout, HearthError> {
         match self {
             QuantKind::Q4_0 => repack::<q4_0::Q4_0>(bytes, rows, cols),
             QuantKind::Q4_1 => repack::<q4_1::Q4_1>(bytes, rows, cols),
@@ -116,7 +123,18 @@ pub fn matmul_reference(kind: QuantKind, bytes: &[u8], rows: usize, cols: usize,
     (y, mag)
 }
 
-fn repack<F: BlockFormat>(bytes: &[u8], rows: usize, cols: usize) -> Result<Vec<u32>, HearthError> {
+/// A matrix in the GPU layout (see the module docs).
+pub struct GpuLayout {
+    pub qs: Vec<u32>, // (rows, nb, QS_WORDS)
+    pub sc: Vec<u32>, // (rows, nb4 * 4)
+}
+
+/// Blocks per row of scales in the GPU layout (padded to a multiple of 4).
+pub fn scale_stride(cols: usize) -> usize {
+    (cols / QK).div_ceil(4) * 4
+}
+
+fn repack<F: BlockFormat>(bytes: &[u8], rows: usize, cols: usize) -> Result<GpuLayout, HearthError> {
     if cols % QK != 0 {
         return Err(HearthError::UnsupportedModel(format!("row length {cols} is not a multiple of {QK}")));
     }
@@ -124,15 +142,17 @@ fn repack<F: BlockFormat>(bytes: &[u8], rows: usize, cols: usize) -> Result<Vec<
     if bytes.len() != rows * n_blocks * F::BYTES {
         return Err(HearthError::UnsupportedModel(format!("{} bytes for a {rows}×{cols} matrix", bytes.len())));
     }
-    let mut out = vec![0u32; rows * n_blocks * F::WORDS];
+    let stride = scale_stride(cols);
+    let mut qs = vec![0u32; rows * n_blocks * F::QS_WORDS];
+    let mut sc = vec![0u32; rows * stride];
     for r in 0..rows {
         for b in 0..n_blocks {
-            let src = &bytes[(r * n_blocks + b) * F::BYTES..][..F::BYTES];
-            let at = (b * rows + r) * F::WORDS;
-            F::repack_block(src, &mut out[at..at + F::WORDS]);
+            let i = r * n_blocks + b;
+            let src = &bytes[i * F::BYTES..][..F::BYTES];
+            sc[r * stride + b] = F::repack_block(src, &mut qs[i * F::QS_WORDS..(i + 1) * F::QS_WORDS]);
         }
     }
-    Ok(out)
+    Ok(GpuLayout { qs, sc })
 }
 
 /// Little-endian u16 at `at`.

@@ -1,5 +1,5 @@
 //! Q4_0: 32 weights = f16 scale d + 16 bytes of 4-bit values; w = (q − 8) · d.
-//! GPU block: 4 words of nibbles (byte order kept) + d as f32 bits = 5 words.
+//! GPU layout: 4 words (one vec4) of nibbles, byte order kept; scale word = d as f32 bits.
 
 use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
 
@@ -15,7 +15,7 @@ pub struct Q4_0;
 
 impl BlockFormat for Q4_0 {
     const BYTES: usize = std::mem::size_of::<BlockQ4_0>();
-    const WORDS: usize = 5;
+    const QS_WORDS: usize = 4;
 
     fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
         let d = f16_to_f32(le_u16(block, 0));
@@ -26,10 +26,10 @@ impl BlockFormat for Q4_0 {
         }
     }
 
-    fn repack_block(block: &[u8], out: &mut [u32]) {
-        for (w, word) in out[..4].iter_mut().enumerate() {
+    fn repack_block(block: &[u8], qs: &mut [u32]) -> u32 {
+        for (w, word) in qs.iter_mut().enumerate() {
             *word = le_u32(block, 2 + 4 * w);
         }
-        out[4] = f16_to_f32(le_u16(block, 0)).to_bits();
+        f16_to_f32(le_u16(block, 0)).to_bits()
     }
 }

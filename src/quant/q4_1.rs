@@ -1,5 +1,5 @@
 //! Q4_1: 32 weights = f16 scale d, f16 minimum m + 16 bytes of 4-bit values; w = q · d + m.
-//! GPU block: 4 words of nibbles (byte order kept) + (d, m) as two f16 in one word = 5 words,
+//! GPU layout: 4 words (one vec4) of nibbles, byte order kept; scale word = (d, m) as two f16,
 //! read in WGSL with `unpack2x16float` (core WGSL: no shader-f16 needed).
 
 use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
@@ -17,7 +17,7 @@ pub struct Q4_1;
 
 impl BlockFormat for Q4_1 {
     const BYTES: usize = std::mem::size_of::<BlockQ4_1>();
-    const WORDS: usize = 5;
+    const QS_WORDS: usize = 4;
 
     fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
         let d = f16_to_f32(le_u16(block, 0));
@@ -29,10 +29,10 @@ impl BlockFormat for Q4_1 {
         }
     }
 
-    fn repack_block(block: &[u8], out: &mut [u32]) {
-        for (w, word) in out[..4].iter_mut().enumerate() {
+    fn repack_block(block: &[u8], qs: &mut [u32]) -> u32 {
+        for (w, word) in qs.iter_mut().enumerate() {
             *word = le_u32(block, 4 + 4 * w);
         }
-        out[4] = le_u32(block, 0); // d in the low half, m in the high half: unpack2x16float order
+        le_u32(block, 0) // d in the low half, m in the high half: unpack2x16float order
     }
 }

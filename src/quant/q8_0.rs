@@ -1,5 +1,5 @@
 //! Q8_0: 32 weights = f16 scale d + 32 signed bytes; w = q · d.
-//! GPU block: 8 words of signed bytes (byte order kept) + d as f32 bits = 9 words.
+//! GPU layout: 8 words (two vec4) of signed bytes, byte order kept; scale word = d as f32 bits.
 
 use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
 
@@ -15,7 +15,7 @@ pub struct Q8_0;
 
 impl BlockFormat for Q8_0 {
     const BYTES: usize = std::mem::size_of::<BlockQ8_0>();
-    const WORDS: usize = 9;
+    const QS_WORDS: usize = 8;
 
     fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
         let d = f16_to_f32(le_u16(block, 0));
@@ -24,10 +24,10 @@ impl BlockFormat for Q8_0 {
         }
     }
 
-    fn repack_block(block: &[u8], out: &mut [u32]) {
-        for (w, word) in out[..8].iter_mut().enumerate() {
+    fn repack_block(block: &[u8], qs: &mut [u32]) -> u32 {
+        for (w, word) in qs.iter_mut().enumerate() {
             *word = le_u32(block, 2 + 4 * w);
         }
-        out[8] = f16_to_f32(le_u16(block, 0)).to_bits();
+        f16_to_f32(le_u16(block, 0)).to_bits()
     }
 }
