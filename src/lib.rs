@@ -9,6 +9,7 @@ pub mod gpu;
 pub mod kernels;
 pub mod model;
 pub mod quant;
+pub mod reference;
 pub mod sampler;
 pub mod tokenizer;
 pub mod engine;

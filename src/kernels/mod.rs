@@ -1,7 +1,10 @@
-//! Fused dequantising kernels over hearth's GPU weight layout (`src/quant/mod.rs`):
-//! a GEMV per format for one token (decode) and a tiled matmul per format for many (prefill).
-//! Each kernel's CPU twin is `quant::matmul_reference`; `tests/kernels.rs` holds them together.
+//! hearth's WGSL kernels, launched on burn's buffers. Fused dequantising kernels over the GPU
+//! weight layout (`src/quant/mod.rs`): a GEMV per format for one token (decode) and a tiled matmul
+//! per format for many (prefill); their twin is `quant::matmul_reference`, held to them by
+//! `tests/kernels.rs`. The float kernels (rms_norm, rope, attention, swiglu) have their twins in
+//! `reference.rs`, held by `tests/ops.rs`.
 
+pub mod attention;
 pub mod gemv_q4_0;
 pub mod gemv_q4_1;
 pub mod gemv_q8_0;
@@ -9,6 +12,9 @@ pub mod matmul_q4_0;
 pub mod matmul_q4_1;
 pub mod matmul_q8_0;
 pub mod read_bandwidth;
+pub mod rms_norm;
+pub mod rope;
+pub mod swiglu;
 
 use crate::error::HearthError;
 use crate::gpu::{self, Arg, Device, GpuBuffer, Kernel, Tensor, Wgsl};

@@ -47,21 +47,20 @@ impl KvCache {
     }
 
     /// Write `k`, `v` (n_head_kv, n_new, head_dim) for `layer` at positions len..len+n_new and
-    /// return keys and values for positions 0..len+n_new. Call `advance` after the last layer.
+    /// return the layer's whole key and value tensors (n_head_kv, capacity, head_dim), rows
+    /// 0..len+n_new filled. Call `advance` after the last layer.
     pub(crate) fn write(&mut self, layer: usize, k: Tensor<3>, v: Tensor<3>) -> Result<(Tensor<3>, Tensor<3>), HearthError> {
         let n_new = k.dims()[1];
         let end = self.len + n_new;
         if end > self.capacity {
             return Err(HearthError::ContextOverflow { needed: end, limit: self.capacity });
         }
-        let (h, d) = (self.n_head_kv, self.head_dim);
-        let slot = [0..h, self.len..end, 0..d];
+        let slot = [0..self.n_head_kv, self.len..end, 0..self.head_dim];
         let put = |cache: &mut Option<Tensor<3>>, new: Tensor<3>| -> Result<Tensor<3>, HearthError> {
             let full = cache.take().ok_or_else(|| HearthError::DeviceLost("KV cache poisoned by an earlier failure".into()))?;
             let full = full.slice_assign(slot.clone(), new);
-            let view = full.clone().slice([0..h, 0..end, 0..d]);
-            *cache = Some(full);
-            Ok(view)
+            *cache = Some(full.clone());
+            Ok(full)
         };
         let keys = put(&mut self.k[layer], k)?;
         let values = put(&mut self.v[layer], v)?;
