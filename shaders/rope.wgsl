@@ -3,9 +3,9 @@
 //   (x0, x1) → (x0·cos − x1·sin, x0·sin + x1·cos), cos/sin of θ = pos · base^(−2i/hd) from the host (f64).
 // Bindings (group 0), in launch order, all read_write (cubecl suballocates shared pages):
 //   0 x:   array<f32>  (t, heads, hd)
-//   1 cs:  array<f32>  (t, hd / 2, 2)   interleaved (cos, sin)
+//   1 cs:  array<f32>  (capacity, hd / 2, 2)   interleaved (cos, sin) for every position
 //   2 y:   array<f32>  (t, heads, hd)
-//   3 p:   array<u32>  [t, heads, hd, neox]
+//   3 p:   array<u32>  [t, heads, hd, neox, pos]   (token i is at position pos + i)
 // Template values (burn SourceTemplate placeholders): workgroup_size.
 // One invocation per rotated pair.
 
@@ -25,7 +25,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let i = idx % half;
     let th = idx / half; // t * heads + h
-    let t = th / heads;
+    let t = th / heads + p[4]; // position
     var a = th * hd + 2u * i;
     var b = a + 1u;
     if (p[3] == 1u) {

@@ -49,8 +49,8 @@ fn rope_matches_reference() {
     let (t, heads, hd, pos, base) = (7, 9, 64, 1000, 100000.0);
     for neox in [false, true] {
         let x = random(&mut rng, t * heads * hd, -2.0, 2.0);
-        let cs = gpu::tensor_from_f32(&g.device, rope::table(pos, t, hd, base), [t * hd]);
-        let out = rope::forward(gpu::tensor_from_f32(&g.device, x.clone(), [t, heads, hd]), &cs, neox).expect("launch");
+        let cs = gpu::tensor_from_f32(&g.device, rope::table(0, pos + t + 5, hd, base), [(pos + t + 5) * hd]);
+        let out = rope::forward(gpu::tensor_from_f32(&g.device, x.clone(), [t, heads, hd]), &cs, pos, neox).expect("launch");
         check(&format!("rope neox={neox}"), &gpu::read_f32(out).expect("read"), &reference::rope(&x, heads, hd, pos, base, neox));
     }
 }

@@ -7,6 +7,8 @@ use cubecl::prelude::KernelId;
 use cubecl::server::{Handle, KernelArguments};
 use cubecl::{CubeCount, CubeDim};
 use burn::tensor::{DType, Device, Shape, Tensor, TensorData};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// One WGSL file: its kernel name and its text.
 #[derive(Clone, Copy, Debug)]
@@ -101,8 +103,7 @@ pub fn launch<const D: usize>(
     let client = like.client.clone();
     let n_out: usize = out_shape.iter().product();
     let out_handle = client.empty(n_out * 4);
-    let param_bytes: Vec<u8> = params.iter().flat_map(|w| w.to_le_bytes()).collect();
-    let param_handle = client.create_from_slice(&param_bytes);
+    let param_handle = params_buffer(&client, params);
     let mut bindings = Vec::with_capacity(inputs.len() + 2);
     for a in inputs {
         bindings.push(match a {
@@ -119,6 +120,29 @@ pub fn launch<const D: usize>(
     );
     let out = CubeTensor::new_contiguous(client, like.device.clone(), Shape::from(out_shape), out_handle, DType::F32);
     Tensor::from_primitive::<CubeBackend>(out)
+}
+
+/// Parameter buffers are immutable and repeat from token to token (shapes), so each distinct
+/// one is uploaded once; the cache is bounded (attention's position makes some unique).
+const PARAM_CACHE_LIMIT: usize = 4096;
+
+fn params_buffer(client: &cubecl::client::Client, params: &[u32]) -> Handle {
+    static CACHE: Mutex<Option<HashMap<Vec<u32>, Handle>>> = Mutex::new(None);
+    let make = || {
+        let bytes: Vec<u8> = params.iter().flat_map(|w| w.to_le_bytes()).collect();
+        client.create_from_slice(&bytes)
+    };
+    let Ok(mut guard) = CACHE.lock() else { return make() };
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if let Some(h) = cache.get(params) {
+        return h.clone();
+    }
+    if cache.len() >= PARAM_CACHE_LIMIT {
+        cache.clear();
+    }
+    let h = make();
+    cache.insert(params.to_vec(), h.clone());
+    h
 }
 
 /// Read a float tensor back (native: blocks).

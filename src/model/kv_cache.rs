@@ -5,10 +5,13 @@
 use super::config::Config;
 use crate::error::HearthError;
 use crate::gpu::{Device, Tensor};
+use crate::kernels::rope;
 
 pub struct KvCache {
     k: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
     v: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
+    /// RoPE cos/sin for every position the cache can hold. (capacity, head_dim / 2, 2)
+    pub(crate) rope: Tensor<1>,
     len: usize,
     capacity: usize,
     n_head_kv: usize,
@@ -21,6 +24,7 @@ impl KvCache {
         KvCache {
             k: (0..c.n_layer).map(|_| zeros()).collect(),
             v: (0..c.n_layer).map(|_| zeros()).collect(),
+            rope: crate::gpu::tensor_from_f32(device, rope::table(0, capacity, c.head_dim, c.rope_base), [capacity * c.head_dim]),
             len: 0,
             capacity,
             n_head_kv: c.n_head_kv,

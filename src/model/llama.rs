@@ -87,12 +87,11 @@ impl Llama {
             return Err(HearthError::ContextOverflow { needed: pos + t, limit: cache.capacity() });
         }
         let neox = c.rope == RopeStyle::Neox;
-        let cos_sin = gpu::tensor_from_f32(&self.device, rope::table(pos, t, c.head_dim, c.rope_base), [t * c.head_dim]); // (t, hd/2, 2)
         let mut x = gpu::tensor_from_f32(&self.device, self.embedding.lookup(ids)?, [t, c.n_embd]); // (t, n_embd)
         for (i, layer) in self.layers.iter().enumerate() {
             let h = rms_norm::forward(x.clone(), &layer.attn_norm, c.rms_eps)?;
-            let q = rope::forward(layer.wq.forward(h.clone())?.reshape([t, c.n_head, c.head_dim]), &cos_sin, neox)?; // (t, n_head, hd)
-            let k = rope::forward(layer.wk.forward(h.clone())?.reshape([t, c.n_head_kv, c.head_dim]), &cos_sin, neox)?; // (t, n_kv, hd)
+            let q = rope::forward(layer.wq.forward(h.clone())?.reshape([t, c.n_head, c.head_dim]), &cache.rope, pos, neox)?; // (t, n_head, hd)
+            let k = rope::forward(layer.wk.forward(h.clone())?.reshape([t, c.n_head_kv, c.head_dim]), &cache.rope, pos, neox)?; // (t, n_kv, hd)
             let v = layer.wv.forward(h)?.reshape([t, c.n_head_kv, c.head_dim]); // (t, n_kv, hd)
             let (keys, values) = cache.write(i, k.swap_dims(0, 1), v.swap_dims(0, 1))?; // (n_kv, capacity, hd)
             let att = attention::forward(q, &keys, &values, pos)?; // (t, n_head · hd)
