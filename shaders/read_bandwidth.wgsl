@@ -20,10 +20,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (start >= n4) {
         return;
     }
-    let end = min(start + per, n4);
+    // The same trip count in every invocation (CPU adapters run lanes in lockstep); the tail
+    // reads a clamped index and discards it.
     var s = vec4<u32>(0u);
-    for (var i = start; i < end; i++) {
-        s += src[i];
+    for (var k = 0u; k < per; k++) {
+        let i = start + k;
+        s += select(vec4<u32>(0u), src[min(i, n4 - 1u)], i < n4);
     }
     dst[gid.x] = s.x + s.y + s.z + s.w;
 }

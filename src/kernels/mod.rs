@@ -24,7 +24,7 @@ use crate::quant::QuantKind;
 /// 32 rows an invocation (x loads amortised); small ones need more, smaller workgroups to
 /// spread over the cores.
 const GEMV_LARGE_ROWS: usize = 8192;
-const GEMV_LARGE: (u32, u32) = (32, 64); // (rows_per_invocation, workgroup_size)
+const GEMV_LARGE: (u32, u32) = (32, 32); // (rows_per_invocation, workgroup_size)
 const GEMV_SMALL: (u32, u32) = (8, 16);
 /// Prefill tile: rows × tokens an invocation, and the workgroup size.
 const MATMUL_ROWS: u32 = 4;
