@@ -1,6 +1,8 @@
 # hearth's command surface. `make run` completes code with the default model; `make test` runs every test.
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/hearth/target
+# Mesa's Vulkan loader complains on stderr when no session runtime dir exists (headless machines).
+export XDG_RUNTIME_DIR ?= $(shell d=$${TMPDIR:-/tmp}/hearth-runtime-$$(id -u); mkdir -p -m 700 $$d; echo $$d)
 MODEL ?= $(HOME)/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
 PROMPT ?= def fibonacci(n):
 MAX_TOKENS ?= 48
