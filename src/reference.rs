@@ -31,9 +31,21 @@ pub fn rope(x: &[f32], heads: usize, hd: usize, pos: usize, base: f64, neox: boo
     out
 }
 
+/// The shape of an attention call: query heads, kv heads, head size, the position of the first
+/// query, and the KV cache's capacity (rows per kv head).
+#[derive(Debug, Clone, Copy)]
+pub struct AttentionShape {
+    pub heads: usize,
+    pub kv_heads: usize,
+    pub hd: usize,
+    pub pos: usize,
+    pub capacity: usize,
+}
+
 /// attention: q (t, heads, hd) at positions pos..pos+t over keys/values (kv_heads, capacity, hd);
 /// query i sees keys 0..=pos+i. Returns (t, heads, hd).
-pub fn attention(q: &[f32], k: &[f32], v: &[f32], heads: usize, kv_heads: usize, hd: usize, pos: usize, capacity: usize) -> Vec<f64> {
+pub fn attention(q: &[f32], k: &[f32], v: &[f32], shape: AttentionShape) -> Vec<f64> {
+    let AttentionShape { heads, kv_heads, hd, pos, capacity } = shape;
     let t = q.len() / (heads * hd);
     let group = heads / kv_heads;
     let scale = 1.0 / (hd as f64).sqrt();

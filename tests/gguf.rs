@@ -55,7 +55,7 @@ impl Writer {
     }
     /// A tensor whose data is appended (aligned to 32).
     fn tensor(mut self, name: &str, dims: &[u64], ty: u32, data: &[u8]) -> Self {
-        while self.data.len() % 32 != 0 {
+        while !self.data.len().is_multiple_of(32) {
             self.data.push(0);
         }
         let offset = self.data.len() as u64;
@@ -80,7 +80,7 @@ impl Writer {
         out.extend_from_slice(&n_kv.to_le_bytes());
         out.extend_from_slice(&self.kv);
         out.extend_from_slice(&self.tensors);
-        while out.len() % 32 != 0 {
+        while !out.len().is_multiple_of(32) {
             out.push(0);
         }
         out.extend_from_slice(&self.data);

@@ -64,7 +64,7 @@ fn truncate_then_reprefill_equals_fresh() {
 fn context_overflow_is_an_error() {
     let Some(m) = model() else { return };
     let mut cache = m.new_cache(8);
-    let e = m.forward(&IDS, &mut cache, false).err().expect("overflow");
+    let e = m.forward(&IDS, &mut cache, false).expect_err("overflow");
     assert_eq!(e.code(), "context_overflow");
     assert_eq!(cache.len(), 0);
 }

@@ -76,7 +76,7 @@ fn attention_matches_reference() {
         let kt = gpu::tensor_from_f32(&g.device, k.clone(), [kv_heads, capacity, hd]);
         let vt = gpu::tensor_from_f32(&g.device, v.clone(), [kv_heads, capacity, hd]);
         let out = attention::forward(gpu::tensor_from_f32(&g.device, q.clone(), [t, heads, hd]), &kt, &vt, pos).expect("launch");
-        let want = reference::attention(&q, &k, &v, heads, kv_heads, hd, pos, capacity);
+        let want = reference::attention(&q, &k, &v, reference::AttentionShape { heads, kv_heads, hd, pos, capacity });
         check(&format!("attention t={t} pos={pos}"), &gpu::read_f32(out).expect("read"), &want);
     }
 }

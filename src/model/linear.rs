@@ -6,6 +6,7 @@ use crate::gpu::{self, Device, Tensor};
 use crate::kernels::QuantMatrix;
 use crate::quant::{float, QuantKind};
 
+#[allow(clippy::large_enum_variant)] // a few hundred per model, never moved in a hot path
 enum Weight {
     Quant(QuantMatrix),
     Dense(Tensor<2>), // (cols, rows): y = x · W

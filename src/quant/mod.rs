@@ -8,6 +8,7 @@
 //! - `sc`: one u32 of scale(s) per block, row-major with rows padded to a multiple of 4 blocks:
 //!   block `b` of row `r` at `r * nb4 * 4 + b`, `nb4 = ceil(nb / 4)`, so four blocks' scales are
 //!   one vec4 load.
+//!
 //! Row-major vec4 loads are what CPU adapters (llvmpipe, SwiftShader) read fastest: every
 //! invocation streams its own rows (measured in benches/kernels.rs).
 
@@ -135,7 +136,7 @@ pub fn scale_stride(cols: usize) -> usize {
 }
 
 fn repack<F: BlockFormat>(bytes: &[u8], rows: usize, cols: usize) -> Result<GpuLayout, HearthError> {
-    if cols % QK != 0 {
+    if !cols.is_multiple_of(QK) {
         return Err(HearthError::UnsupportedModel(format!("row length {cols} is not a multiple of {QK}")));
     }
     let n_blocks = cols / QK;
