@@ -7,7 +7,7 @@ MODEL ?= $(HOME)/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
 PROMPT ?= def fibonacci(n):
 MAX_TOKENS ?= 48
 
-.PHONY: run test model setup build bench lint clean-cache
+.PHONY: run test test-web model setup build bench lint
 
 ## Complete PROMPT with the default model (fetched on first use), streaming to the terminal.
 run: setup model build
@@ -16,6 +16,10 @@ run: setup model build
 ## All tests: GGUF reader, kernels vs their CPU twins, golden model tests, KV cache, CLI.
 test: setup model
 	cargo test --release -- --test-threads=2
+
+## Browser tests: wasm32 on WebGPU in headless Chromium, the real model from a loopback server.
+test-web: model
+	scripts/test-web.sh
 
 ## Download and verify the default model into ~/.cache/hearth/models (never into the repo).
 model:

@@ -16,3 +16,6 @@ pub mod engine;
 
 pub use error::{GgufError, HearthError, Result};
 pub use engine::{Completion, CompletionRequest, Engine, StopReason};
+
+#[cfg(target_family = "wasm")]
+pub mod web;

@@ -2,6 +2,7 @@
 
 use crate::error::HearthError;
 use burn::tensor::Device;
+#[cfg(not(target_family = "wasm"))]
 use std::sync::OnceLock;
 
 /// An initialised GPU: the burn device and a description of the adapter behind it.
@@ -14,6 +15,32 @@ pub struct Gpu {
 
 #[cfg(not(target_family = "wasm"))]
 static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
+
+/// The GPU, initialised on first call, without blocking: the only way in a browser (WebGPU's
+/// adapter and device requests are promises). `webgpu_unavailable` when there is none.
+#[cfg(target_family = "wasm")]
+pub async fn device_async() -> Result<Gpu, HearthError> {
+    thread_local! {
+        static WEB_GPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
+    }
+    if let Some(g) = WEB_GPU.with(|g| g.borrow().clone()) {
+        return Ok(g);
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup_async()
+        .await
+        .map_err(|e| HearthError::GpuUnavailable(format!("{e}")))?;
+    let info = setup.adapter.get_info();
+    let gpu = Gpu { device, adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type) };
+    WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
+    Ok(gpu)
+}
+
+/// Native: the same as `device()`.
+#[cfg(not(target_family = "wasm"))]
+pub async fn device_async() -> Result<Gpu, HearthError> {
+    device()
+}
 
 /// The process's GPU, initialised on first call. `gpu_unavailable` when no adapter can be had.
 #[cfg(not(target_family = "wasm"))]
