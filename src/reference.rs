@@ -80,3 +80,16 @@ pub fn attention(q: &[f32], k: &[f32], v: &[f32], shape: AttentionShape) -> Vec<
 pub fn swiglu(gate: &[f32], up: &[f32]) -> Vec<f64> {
     gate.iter().zip(up).map(|(&g, &u)| g as f64 / (1.0 + (-(g as f64)).exp()) * u as f64).collect()
 }
+
+/// qkv_split: the fused projection (t, heads + 2·kv_heads, hd) → rotated q (t, heads, hd), and the
+/// rotated k and plain v (t, kv_heads, hd) that go into the cache rows pos..pos+t.
+pub fn qkv_split(qkv: &[f32], heads: usize, kv_heads: usize, hd: usize, pos: usize, base: f64, neox: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let slots = heads + 2 * kv_heads;
+    let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
+    for row in qkv.chunks_exact(slots * hd) {
+        q.extend_from_slice(&row[..heads * hd]);
+        k.extend_from_slice(&row[heads * hd..(heads + kv_heads) * hd]);
+        v.extend(row[(heads + kv_heads) * hd..].iter().map(|&x| x as f64));
+    }
+    (rope(&q, heads, hd, pos, base, neox), rope(&k, kv_heads, hd, pos, base, neox), v)
+}

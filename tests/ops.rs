@@ -4,7 +4,7 @@ mod common;
 
 use common::TestRng;
 use hearth::gpu::{self, Gpu};
-use hearth::kernels::{attention, rms_norm, rope, swiglu};
+use hearth::kernels::{attention, qkv_split, rms_norm, swiglu};
 use hearth::reference;
 
 /// Allowed |gpu − reference| relative to the largest |reference| of the case. Measured worst on
@@ -43,15 +43,28 @@ fn rms_norm_matches_reference() {
 }
 
 #[test]
-fn rope_matches_reference() {
+fn qkv_split_matches_reference() {
     let Some(g) = gpu() else { return };
     let mut rng = TestRng::new(2);
-    let (t, heads, hd, pos, base) = (7, 9, 64, 1000, 100000.0);
+    let (t, heads, kv_heads, hd, pos, capacity, base) = (7, 9, 3, 64, 1000, 1010, 100000.0);
     for neox in [false, true] {
-        let x = random(&mut rng, t * heads * hd, -2.0, 2.0);
-        let cs = gpu::tensor_from_f32(&g.device, rope::table(0, pos + t + 5, hd, base), [(pos + t + 5) * hd]);
-        let out = rope::forward(gpu::tensor_from_f32(&g.device, x.clone(), [t, heads, hd]), &cs, pos, neox).expect("launch");
-        check(&format!("rope neox={neox}"), &gpu::read_f32(out).expect("read"), &reference::rope(&x, heads, hd, pos, base, neox));
+        let qkv = random(&mut rng, t * (heads + 2 * kv_heads) * hd, -2.0, 2.0);
+        let cs = gpu::tensor_from_f32(&g.device, qkv_split::table(0, capacity, hd, base), [capacity * hd]);
+        let keys = gpu::tensor_from_f32(&g.device, vec![7.0; kv_heads * capacity * hd], [kv_heads, capacity, hd]);
+        let values = gpu::tensor_from_f32(&g.device, vec![7.0; kv_heads * capacity * hd], [kv_heads, capacity, hd]);
+        let split = qkv_split::Split { heads, kv_heads, head_dim: hd, pos, neox };
+        let q = qkv_split::forward(gpu::tensor_from_f32(&g.device, qkv.clone(), [t, (heads + 2 * kv_heads) * hd]), &cs, &keys, &values, split).expect("launch");
+        let (want_q, want_k, want_v) = reference::qkv_split(&qkv, heads, kv_heads, hd, pos, base, neox);
+        check(&format!("qkv_split q neox={neox}"), &gpu::read_f32(q).expect("read"), &want_q);
+        // the cache: rows pos..pos+t hold k and v (token-major in the reference), the rest untouched
+        let (kc, vc) = (gpu::read_f32(keys).expect("read"), gpu::read_f32(values).expect("read"));
+        let rows = |cache: &[f32]| -> Vec<f32> {
+            (0..t).flat_map(|ti| (0..kv_heads).flat_map(move |h| (h * capacity + pos + ti) * hd..(h * capacity + pos + ti + 1) * hd)).map(|i| cache[i]).collect()
+        };
+        check(&format!("qkv_split k neox={neox}"), &rows(&kc), &want_k);
+        check(&format!("qkv_split v neox={neox}"), &rows(&vc), &want_v);
+        let written = kv_heads * t * hd;
+        assert_eq!(kc.iter().filter(|&&v| v == 7.0).count(), kc.len() - written, "only rows pos..pos+t change");
     }
 }
 
@@ -88,6 +101,7 @@ fn swiglu_matches_reference() {
     let (n, f) = (13, 1536);
     let gate = random(&mut rng, n * f, -8.0, 8.0);
     let up = random(&mut rng, n * f, -2.0, 2.0);
-    let out = swiglu::forward(gpu::tensor_from_f32(&g.device, gate.clone(), [n, f]), gpu::tensor_from_f32(&g.device, up.clone(), [n, f])).expect("launch");
+    let fused: Vec<f32> = (0..n).flat_map(|r| gate[r * f..(r + 1) * f].iter().chain(&up[r * f..(r + 1) * f]).copied().collect::<Vec<_>>()).collect();
+    let out = swiglu::forward(gpu::tensor_from_f32(&g.device, fused, [n, 2 * f])).expect("launch");
     check("swiglu", &gpu::read_f32(out).expect("read"), &reference::swiglu(&gate, &up));
 }

@@ -1,7 +1,7 @@
 //! hearth's WGSL kernels, launched on burn's buffers. Fused dequantising kernels over the GPU
 //! weight layout (`src/quant/mod.rs`): a GEMV per format for one token (decode) and a tiled matmul
 //! per format for many (prefill); their twin is `quant::matmul_reference`, held to them by
-//! `tests/kernels.rs`. The float kernels (rms_norm, rope, attention, swiglu) have their twins in
+//! `tests/kernels.rs`. The float kernels (rms_norm, qkv_split, attention, swiglu) have their twins in
 //! `reference.rs`, held by `tests/ops.rs`.
 
 pub mod attention;
@@ -11,9 +11,9 @@ pub mod gemv_q8_0;
 pub mod matmul_q4_0;
 pub mod matmul_q4_1;
 pub mod matmul_q8_0;
+pub mod qkv_split;
 pub mod read_bandwidth;
 pub mod rms_norm;
-pub mod rope;
 pub mod swiglu;
 
 use crate::error::HearthError;

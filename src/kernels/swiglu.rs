@@ -1,4 +1,4 @@
-//! `shaders/swiglu.wgsl`: y = silu(gate) · up, elementwise.
+//! `shaders/swiglu.wgsl`: y = silu(gate) · up from the fused gate|up projection.
 
 use crate::error::HearthError;
 use crate::gpu::{self, Arg, Kernel, Tensor, Wgsl};
@@ -6,16 +6,15 @@ use crate::gpu::{self, Arg, Kernel, Tensor, Wgsl};
 pub const WGSL: Wgsl = Wgsl { name: "swiglu", source: include_str!("../../shaders/swiglu.wgsl") };
 const WORKGROUP: u32 = 64;
 
-/// gate, up (n, f) → (n, f); f must be a multiple of 4.
-pub fn forward(gate: Tensor<2>, up: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-    let [n, f] = gate.dims();
-    if up.dims() != [n, f] || f % 4 != 0 {
-        return Err(HearthError::InvalidRequest(format!("swiglu: gate {:?} up {:?}", gate.dims(), up.dims())));
+/// gate_up (n, 2f): gate in columns 0..f, up in f..2f → (n, f); f must be a multiple of 4.
+pub fn forward(gate_up: Tensor<2>) -> Result<Tensor<2>, HearthError> {
+    let [n, f2] = gate_up.dims();
+    let f = f2 / 2;
+    if f2 % 2 != 0 || f % 4 != 0 {
+        return Err(HearthError::InvalidRequest(format!("swiglu: gate|up width {f2}")));
     }
-    let gate = gpu::primitive(gate)?;
-    let up = gpu::primitive(up)?;
-    let n4 = n * f / 4;
+    let gu = gpu::primitive(gate_up)?;
     let kernel = Kernel::new(WGSL, &[("workgroup_size", WORKGROUP)]);
-    let groups = (n4.div_ceil(WORKGROUP as usize) as u32, 1, 1);
-    Ok(gpu::launch(&kernel, groups, &[Arg::Tensor(&gate), Arg::Tensor(&up)], [n, f], &[n4 as u32], &gate))
+    let groups = ((n * f / 4).div_ceil(WORKGROUP as usize) as u32, 1, 1);
+    Ok(gpu::launch(&kernel, groups, &[Arg::Tensor(&gu)], [n, f], &[n as u32, (f / 4) as u32], &gu))
 }

@@ -5,30 +5,26 @@
 use super::config::Config;
 use crate::error::HearthError;
 use crate::gpu::{Device, Tensor};
-use crate::kernels::rope;
+use crate::kernels::qkv_split;
 
 pub struct KvCache {
-    k: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
-    v: Vec<Option<Tensor<3>>>, // per layer (n_head_kv, capacity, head_dim)
+    k: Vec<Tensor<3>>, // per layer (n_head_kv, capacity, head_dim), written in place by qkv_split
+    v: Vec<Tensor<3>>, // per layer (n_head_kv, capacity, head_dim), written in place by qkv_split
     /// RoPE cos/sin for every position the cache can hold. (capacity, head_dim / 2, 2)
     pub(crate) rope: Tensor<1>,
     len: usize,
     capacity: usize,
-    n_head_kv: usize,
-    head_dim: usize,
 }
 
 impl KvCache {
     pub fn new(c: &Config, capacity: usize, device: &Device) -> Self {
-        let zeros = || Some(Tensor::zeros([c.n_head_kv, capacity, c.head_dim], device));
+        let zeros = || Tensor::zeros([c.n_head_kv, capacity, c.head_dim], device);
         KvCache {
             k: (0..c.n_layer).map(|_| zeros()).collect(),
             v: (0..c.n_layer).map(|_| zeros()).collect(),
-            rope: crate::gpu::tensor_from_f32(device, rope::table(0, capacity, c.head_dim, c.rope_base), [capacity * c.head_dim]),
+            rope: crate::gpu::tensor_from_f32(device, qkv_split::table(0, capacity, c.head_dim, c.rope_base), [capacity * c.head_dim]),
             len: 0,
             capacity,
-            n_head_kv: c.n_head_kv,
-            head_dim: c.head_dim,
         }
     }
 
@@ -50,25 +46,17 @@ impl KvCache {
         self.len = self.len.min(n);
     }
 
-    /// Write `k`, `v` (n_head_kv, n_new, head_dim) for `layer` at positions len..len+n_new and
-    /// return the layer's whole key and value tensors (n_head_kv, capacity, head_dim), rows
-    /// 0..len+n_new filled. Call `advance` after the last layer.
-    pub(crate) fn write(&mut self, layer: usize, k: Tensor<3>, v: Tensor<3>) -> Result<(Tensor<3>, Tensor<3>), HearthError> {
-        let n_new = k.dims()[1];
-        let end = self.len + n_new;
-        if end > self.capacity {
-            return Err(HearthError::ContextOverflow { needed: end, limit: self.capacity });
+    /// The keys and values of `layer`, each (n_head_kv, capacity, head_dim); rows 0..len are filled.
+    pub(crate) fn layer(&self, layer: usize) -> (&Tensor<3>, &Tensor<3>) {
+        (&self.k[layer], &self.v[layer])
+    }
+
+    /// Room for `n` more positions, or `context_overflow`.
+    pub(crate) fn check_room(&self, n: usize) -> Result<(), HearthError> {
+        if self.len + n > self.capacity {
+            return Err(HearthError::ContextOverflow { needed: self.len + n, limit: self.capacity });
         }
-        let slot = [0..self.n_head_kv, self.len..end, 0..self.head_dim];
-        let put = |cache: &mut Option<Tensor<3>>, new: Tensor<3>| -> Result<Tensor<3>, HearthError> {
-            let full = cache.take().ok_or_else(|| HearthError::DeviceLost("KV cache poisoned by an earlier failure".into()))?;
-            let full = full.slice_assign(slot.clone(), new);
-            *cache = Some(full.clone());
-            Ok(full)
-        };
-        let keys = put(&mut self.k[layer], k)?;
-        let values = put(&mut self.v[layer], v)?;
-        Ok((keys, values))
+        Ok(())
     }
 
     pub(crate) fn advance(&mut self, n: usize) {

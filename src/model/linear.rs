@@ -1,4 +1,6 @@
 //! A linear layer is an enum over weight formats: fused quantized kernels, or a dense f32 matmul.
+//! Several projections of the same input (q|k|v, gate|up) load as one stacked matrix, so one
+//! kernel launch serves them all.
 
 use super::weights::WeightRef;
 use crate::error::HearthError;
@@ -12,31 +14,69 @@ enum Weight {
     Dense(Tensor<2>), // (cols, rows): y = x · W
 }
 
-pub struct Linear {
+struct Part {
     weight: Weight,
     bias: Option<Tensor<2>>, // (1, rows)
 }
 
+pub struct Linear {
+    /// One part when the stacked weights share a format (the usual case), else one per weight.
+    parts: Vec<Part>,
+}
+
 impl Linear {
-    pub fn upload(device: &Device, w: &WeightRef<'_>, bias: Option<&WeightRef<'_>>) -> Result<Self, HearthError> {
+    /// The rows of `weights` stacked into one layer over the same input; `biases` align with them.
+    pub fn upload(device: &Device, weights: &[&WeightRef<'_>], biases: &[Option<&WeightRef<'_>>]) -> Result<Self, HearthError> {
+        let first = weights.first().ok_or_else(|| HearthError::InvalidRequest("a linear layer of no weights".into()))?;
+        let same = weights.iter().all(|w| w.ty == first.ty && w.cols == first.cols);
+        if weights.len() == 1 || !same {
+            let parts = weights.iter().zip(biases).map(|(w, b)| Part::upload(device, w, b.map(|b| bias_values(b)).transpose()?)).collect::<Result<_, _>>()?;
+            return Ok(Linear { parts });
+        }
+        let bytes: Vec<u8> = weights.iter().flat_map(|w| w.bytes.iter().copied()).collect();
+        let stacked = WeightRef { name: first.name, ty: first.ty, rows: weights.iter().map(|w| w.rows).sum(), cols: first.cols, bytes: &bytes };
+        let bias = if biases.iter().any(Option::is_some) {
+            let mut all = Vec::with_capacity(stacked.rows);
+            for (w, b) in weights.iter().zip(biases) {
+                match b {
+                    Some(b) => all.extend(bias_values(b)?),
+                    None => all.extend(std::iter::repeat_n(0.0, w.rows)),
+                }
+            }
+            Some(all)
+        } else {
+            None
+        };
+        Ok(Linear { parts: vec![Part::upload(device, &stacked, bias)?] })
+    }
+
+    /// x (n_tok, cols) → (n_tok, Σ rows)
+    pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
+        match self.parts.as_slice() {
+            [one] => one.forward(x),
+            parts => Ok(Tensor::cat(parts.iter().map(|p| p.forward(x.clone())).collect::<Result<_, _>>()?, 1)),
+        }
+    }
+}
+
+impl Part {
+    fn upload(device: &Device, w: &WeightRef<'_>, bias: Option<Vec<f32>>) -> Result<Self, HearthError> {
         let weight = match QuantKind::from_ggml(w.ty) {
             Some(kind) => Weight::Quant(QuantMatrix::upload(device, kind, w.bytes, w.rows, w.cols)?),
             None => {
-                let data = float::to_f32(w.ty, w.bytes).map_err(|_| {
-                    HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name))
-                })?;
+                let data = float::to_f32(w.ty, w.bytes)
+                    .map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?;
                 Weight::Dense(gpu::tensor_from_f32(device, data, [w.rows, w.cols]).transpose())
             }
         };
-        let bias = match bias {
-            Some(b) => Some(gpu::tensor_from_f32(device, float::to_f32(b.ty, b.bytes)?, [1, b.rows])),
-            None => None,
-        };
-        Ok(Linear { weight, bias })
+        let bias = bias.map(|b| {
+            let n = b.len();
+            gpu::tensor_from_f32(device, b, [1, n])
+        });
+        Ok(Part { weight, bias })
     }
 
-    /// x (n_tok, cols) → (n_tok, rows)
-    pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
+    fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
         let y = match &self.weight {
             Weight::Quant(m) => m.forward(x)?,
             Weight::Dense(w) => x.matmul(w.clone()),
@@ -46,4 +86,8 @@ impl Linear {
             None => y,
         })
     }
+}
+
+fn bias_values(b: &WeightRef<'_>) -> Result<Vec<f32>, HearthError> {
+    float::to_f32(b.ty, b.bytes)
 }

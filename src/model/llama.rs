@@ -9,18 +9,15 @@ use super::weights::{ModelRefs, WeightRef};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::{attention, rms_norm, rope, swiglu};
+use crate::kernels::{attention, qkv_split, rms_norm, swiglu};
 use crate::quant::float;
 
 struct Layer {
     attn_norm: Tensor<1>, // (n_embd)
-    wq: Linear,
-    wk: Linear,
-    wv: Linear,
+    wqkv: Linear,         // (n_head·hd + 2·n_kv·hd, n_embd): q, k, v stacked
     wo: Linear,
-    ffn_norm: Tensor<1>, // (n_embd)
-    w_gate: Linear,
-    w_up: Linear,
+    ffn_norm: Tensor<1>,  // (n_embd)
+    w_gate_up: Linear,    // (2·n_ff, n_embd): gate, up stacked
     w_down: Linear,
 }
 
@@ -45,20 +42,17 @@ impl Llama {
         for l in &refs.layers {
             layers.push(Layer {
                 attn_norm: norm(&l.attn_norm)?,
-                wq: Linear::upload(device, &l.wq, l.bq.as_ref())?,
-                wk: Linear::upload(device, &l.wk, l.bk.as_ref())?,
-                wv: Linear::upload(device, &l.wv, l.bv.as_ref())?,
-                wo: Linear::upload(device, &l.wo, None)?,
+                wqkv: Linear::upload(device, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
+                wo: Linear::upload(device, &[&l.wo], &[None])?,
                 ffn_norm: norm(&l.ffn_norm)?,
-                w_gate: Linear::upload(device, &l.w_gate, None)?,
-                w_up: Linear::upload(device, &l.w_up, None)?,
-                w_down: Linear::upload(device, &l.w_down, None)?,
+                w_gate_up: Linear::upload(device, &[&l.w_gate, &l.w_up], &[None, None])?,
+                w_down: Linear::upload(device, &[&l.w_down], &[None])?,
             });
         }
         Ok(Llama {
             embedding: Embedding::new(&refs.token_embd)?,
             output_norm: norm(&refs.output_norm)?,
-            output: Linear::upload(device, &refs.output, None)?,
+            output: Linear::upload(device, &[&refs.output], &[None])?,
             layers,
             config,
             device: device.clone(),
@@ -83,21 +77,17 @@ impl Llama {
             return Err(HearthError::InvalidRequest("forward of zero tokens".into()));
         }
         let pos = cache.len();
-        if pos + t > cache.capacity() {
-            return Err(HearthError::ContextOverflow { needed: pos + t, limit: cache.capacity() });
-        }
-        let neox = c.rope == RopeStyle::Neox;
+        cache.check_room(t)?;
+        let split = qkv_split::Split { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, pos, neox: c.rope == RopeStyle::Neox };
         let mut x = gpu::tensor_from_f32(&self.device, self.embedding.lookup(ids)?, [t, c.n_embd]); // (t, n_embd)
         for (i, layer) in self.layers.iter().enumerate() {
             let h = rms_norm::forward(x.clone(), &layer.attn_norm, c.rms_eps)?;
-            let q = rope::forward(layer.wq.forward(h.clone())?.reshape([t, c.n_head, c.head_dim]), &cache.rope, pos, neox)?; // (t, n_head, hd)
-            let k = rope::forward(layer.wk.forward(h.clone())?.reshape([t, c.n_head_kv, c.head_dim]), &cache.rope, pos, neox)?; // (t, n_kv, hd)
-            let v = layer.wv.forward(h)?.reshape([t, c.n_head_kv, c.head_dim]); // (t, n_kv, hd)
-            let (keys, values) = cache.write(i, k.swap_dims(0, 1), v.swap_dims(0, 1))?; // (n_kv, capacity, hd)
-            let att = attention::forward(q, &keys, &values, pos)?; // (t, n_head · hd)
+            let (keys, values) = cache.layer(i); // (n_kv, capacity, hd), rows pos..pos+t written below
+            let q = qkv_split::forward(layer.wqkv.forward(h)?, &cache.rope, keys, values, split)?; // (t, n_head, hd)
+            let att = attention::forward(q, keys, values, pos)?; // (t, n_head · hd)
             x = x + layer.wo.forward(att)?;
             let h = rms_norm::forward(x.clone(), &layer.ffn_norm, c.rms_eps)?;
-            let act = swiglu::forward(layer.w_gate.forward(h.clone())?, layer.w_up.forward(h)?)?; // (t, n_ff)
+            let act = swiglu::forward(layer.w_gate_up.forward(h)?)?; // (t, n_ff)
             x = x + layer.w_down.forward(act)?;
         }
         cache.advance(t);
