@@ -63,6 +63,15 @@ pub enum Arg<'a> {
     Tensor(&'a CubeTensor),
 }
 
+impl<'a> Arg<'a> {
+    fn clone_ref(&self) -> Arg<'a> {
+        match *self {
+            Arg::Buffer(b) => Arg::Buffer(b),
+            Arg::Tensor(t) => Arg::Tensor(t),
+        }
+    }
+}
+
 fn client_of(device: &Device) -> Result<cubecl::client::Client, HearthError> {
     // An empty tensor is the one public road from a burn Device to its cubecl client.
     let probe: Tensor<1> = Tensor::empty([1], device);
@@ -89,9 +98,8 @@ pub fn primitive<const D: usize>(t: Tensor<D>) -> Result<CubeTensor, HearthError
     Ok(into_contiguous(p))
 }
 
-/// Launch `kernel` over `groups` workgroups with `args` bound in order, and return the
-/// contiguous f32 tensor of `out_shape` it writes as its `out_binding`-th binding.
-/// The output is allocated here; `params` (small u32 array) is bound last.
+/// Launch `kernel` over `groups` workgroups with `inputs` bound in order, then a new contiguous
+/// f32 output of `out_shape`, then `params` (small u32 array, cached); returns the output.
 pub fn launch<const D: usize>(
     kernel: &Kernel,
     groups: (u32, u32, u32),
@@ -102,24 +110,30 @@ pub fn launch<const D: usize>(
 ) -> Tensor<D> {
     let client = like.client.clone();
     let n_out: usize = out_shape.iter().product();
-    let out_handle = client.empty(n_out * 4);
-    let param_handle = params_buffer(&client, params);
-    let mut bindings = Vec::with_capacity(inputs.len() + 2);
-    for a in inputs {
+    let out = CubeTensor::new_contiguous(client.clone(), like.device.clone(), Shape::from(out_shape), client.empty(n_out * 4), DType::F32);
+    let mut args: Vec<Arg<'_>> = Vec::with_capacity(inputs.len() + 1);
+    args.extend(inputs.iter().map(Arg::clone_ref));
+    args.push(Arg::Tensor(&out));
+    launch_in_place(kernel, groups, &args, params, like);
+    Tensor::from_primitive::<CubeBackend>(out)
+}
+
+/// Launch `kernel` with `args` bound in order and `params` last; it writes into its arguments.
+pub fn launch_in_place(kernel: &Kernel, groups: (u32, u32, u32), args: &[Arg<'_>], params: &[u32], like: &CubeTensor) {
+    let client = &like.client;
+    let mut bindings = Vec::with_capacity(args.len() + 1);
+    for a in args {
         bindings.push(match a {
             Arg::Buffer(b) => b.handle.clone().binding(),
             Arg::Tensor(t) => t.handle.clone().binding(),
         });
     }
-    bindings.push(out_handle.clone().binding());
-    bindings.push(param_handle.binding());
+    bindings.push(params_buffer(client, params).binding());
     client.launch(
         Box::new(SourceKernel::new(kernel.clone(), CubeDim::new_1d(kernel.value("workgroup_size")))),
         CubeCount::Static(groups.0, groups.1, groups.2),
         KernelArguments::new().with_buffers(bindings),
     );
-    let out = CubeTensor::new_contiguous(client, like.device.clone(), Shape::from(out_shape), out_handle, DType::F32);
-    Tensor::from_primitive::<CubeBackend>(out)
 }
 
 /// Parameter buffers are immutable and repeat from token to token (shapes), so each distinct
