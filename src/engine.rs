@@ -117,9 +117,12 @@ impl Engine {
             return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.cache.capacity() });
         }
         let result = self.run(&prompt_ids, req, on_text, aborted).await;
-        if result.is_err() {
-            // The cache may hold part of a pass: forget it rather than trust it.
-            self.reset();
+        match &result {
+            // An abort lands between passes: cache and ids still agree, so the next request
+            // (the next keystroke) reuses the prefix.
+            Ok(_) | Err(HearthError::Aborted) => {}
+            // Anything else may have left part of a pass behind: forget it rather than trust it.
+            Err(_) => self.reset(),
         }
         result
     }

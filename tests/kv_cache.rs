@@ -87,3 +87,28 @@ fn engine_reuses_the_common_prefix() {
     assert_eq!(reused.generated_ids, fresh.generated_ids);
     assert_eq!(reused.text, fresh.text);
 }
+
+#[test]
+fn abort_keeps_the_prefix_for_the_next_request() {
+    let Some(path) = common::model_path() else { return };
+    if common::gpu().is_none() {
+        return;
+    }
+    let mut engine = Engine::load_file(&path, 256).expect("load");
+    let req = CompletionRequest::greedy("def fibonacci(n):\n    if n", 16);
+    // abort on the 4th poll: after the prefill and two generated tokens
+    let polls = std::cell::Cell::new(0);
+    let aborted = || {
+        polls.set(polls.get() + 1);
+        polls.get() > 3
+    };
+    let e = futures_lite::future::block_on(engine.complete_async(&req, &mut |_| {}, &aborted)).expect_err("aborted");
+    assert_eq!(e.code(), "aborted");
+    // the next keystroke: the same prompt plus one character
+    let next = CompletionRequest::greedy("def fibonacci(n):\n    if n ", 8);
+    let warm = engine.complete(&next, &mut |_| {}).expect("after abort");
+    assert!(warm.timings.reused_tokens >= 6, "reused {}", warm.timings.reused_tokens);
+    let mut cold = Engine::load_file(&path, 256).expect("load");
+    let fresh = cold.complete(&next, &mut |_| {}).expect("fresh");
+    assert_eq!(warm.generated_ids, fresh.generated_ids);
+}

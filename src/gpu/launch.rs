@@ -58,18 +58,10 @@ pub struct GpuBuffer {
 }
 
 /// What a kernel binds, in binding order.
+#[derive(Clone, Copy)]
 pub enum Arg<'a> {
     Buffer(&'a GpuBuffer),
     Tensor(&'a CubeTensor),
-}
-
-impl<'a> Arg<'a> {
-    fn clone_ref(&self) -> Arg<'a> {
-        match *self {
-            Arg::Buffer(b) => Arg::Buffer(b),
-            Arg::Tensor(t) => Arg::Tensor(t),
-        }
-    }
 }
 
 fn client_of(device: &Device) -> Result<cubecl::client::Client, HearthError> {
@@ -112,7 +104,7 @@ pub fn launch<const D: usize>(
     let n_out: usize = out_shape.iter().product();
     let out = CubeTensor::new_contiguous(client.clone(), like.device.clone(), Shape::from(out_shape), client.empty(n_out * 4), DType::F32);
     let mut args: Vec<Arg<'_>> = Vec::with_capacity(inputs.len() + 1);
-    args.extend(inputs.iter().map(Arg::clone_ref));
+    args.extend_from_slice(inputs);
     args.push(Arg::Tensor(&out));
     launch_in_place(kernel, groups, &args, params, like);
     Tensor::from_primitive::<CubeBackend>(out)
