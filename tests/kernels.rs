@@ -13,8 +13,9 @@ use hearth::quant::{QuantKind, QK};
 /// headroom for other adapters and still catches any wrong weight: one flipped nibble moves an
 /// output by ≥ 1e-3 of Σ|w·x| at these sizes.
 const KERNEL_REL_TOLERANCE: f64 = 1e-6;
-/// Tokens in the matmul tests: not a multiple of the 8-token tile, so the tail path runs.
-const MATMUL_TOKENS: usize = 13;
+/// Token counts in the matmul tests: the 8- and 32-token tiles, neither a multiple, so the
+/// tail path runs too.
+const MATMUL_TOKENS: [usize; 2] = [13, 45];
 const SHAPES: [(usize, usize); 3] = [(576, 1536), (1536, 576), (576, 49152)];
 
 /// Random but well-formed blocks of `kind` for a rows × cols matrix.
@@ -76,9 +77,12 @@ macro_rules! kernel_test {
 kernel_test!(gemv_q4_0_matches_reference, QuantKind::Q4_0, 1, false);
 kernel_test!(gemv_q4_1_matches_reference, QuantKind::Q4_1, 1, false);
 kernel_test!(gemv_q8_0_matches_reference, QuantKind::Q8_0, 1, false);
-kernel_test!(matmul_q4_0_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS, true);
-kernel_test!(matmul_q4_1_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS, true);
-kernel_test!(matmul_q8_0_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS, true);
+kernel_test!(matmul_q4_0_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q4_1_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q8_0_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q4_0_long_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[1], true);
+kernel_test!(matmul_q4_1_long_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[1], true);
+kernel_test!(matmul_q8_0_long_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[1], true);
 
 #[test]
 fn matmul_single_token_matches_gemv_path() {
