@@ -7,21 +7,21 @@ MODEL ?= $(HOME)/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
 PROMPT ?= def fibonacci(n):
 MAX_TOKENS ?= 48
 
-.PHONY: run test test-native test-web model setup build bench lint
+.PHONY: run test test-native test-web model setup setup-web build bench lint
 
 ## Complete PROMPT with the default model (fetched on first use), streaming to the terminal.
 run: setup model build
 	$(CARGO_TARGET_DIR)/release/hearth complete --model "$(MODEL)" --prompt "$$(printf '%b' '$(PROMPT)')" --max-tokens $(MAX_TOKENS) --temperature 0
 
 ## All tests: native (wgpu on lavapipe or a GPU) then in headless Chromium (WebGPU).
-test: setup model test-native test-web
+test: test-native test-web
 
 ## GGUF reader, kernels vs their CPU twins, golden model tests, KV cache, tokenizer, CLI.
 test-native: setup model
 	cargo test --release
 
 ## Browser tests: wasm32 on WebGPU in headless Chromium, the real model from a loopback server.
-test-web: setup model
+test-web: setup-web model
 	scripts/test-web.sh
 
 ## Download and verify the default model into ~/.cache/hearth/models (never into the repo).
@@ -31,6 +31,10 @@ model:
 ## System packages: lavapipe (Vulkan on the CPU) for wgpu when there is no GPU. Idempotent.
 setup:
 	@scripts/setup.sh
+
+## Browser-test tooling: Chromium + ChromeDriver, the wasm32 target, wasm-bindgen-cli. Idempotent.
+setup-web:
+	@scripts/setup.sh web
 
 build:
 	cargo build --release --bin hearth

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Install what hearth's build and tests need, idempotently: a Vulkan driver (lavapipe when there
-# is no GPU) for native wgpu; Chromium + ChromeDriver for the browser tests (WebGPU on
-# SwiftShader); the wasm32 target; wasm-bindgen-cli at the exact version Cargo.lock pins.
+# Install what hearth needs, idempotently. Always: a Vulkan driver (lavapipe when there is no GPU)
+# for native wgpu. With `web`: Chromium + ChromeDriver for the browser tests (WebGPU on
+# SwiftShader), the wasm32 target, wasm-bindgen-cli at the exact version Cargo.lock pins.
+# Usage: scripts/setup.sh [web]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
-[ -x /usr/lib/chromium/chromium ] || need+=(chromium)
-[ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
-command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
+web=false; [ "${1:-}" = web ] && web=true
+if $web; then
+  [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
+  [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
+  command -v curl >/dev/null || need+=(curl)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "installing ${need[*]} ..." >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+$web || exit 0
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 ver=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$ver"; then
