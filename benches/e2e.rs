@@ -2,10 +2,9 @@
 //! decode tok/s for 128 tokens; next to llama.cpp (llama-cpp-python, if installed) on the same
 //! GGUF and the same prompt ids, in the same run. Run: `make bench` (or `cargo bench --bench e2e`).
 
-use hearth::engine::{Engine, PREFILL_CHUNK};
+use hearth::engine::{default_model_path, Engine, PREFILL_CHUNK};
 use hearth::gpu;
 use hearth::sampler::argmax;
-use std::path::PathBuf;
 use std::time::Instant;
 
 const PROMPT_TOKENS: usize = 512;
@@ -19,9 +18,7 @@ fn prompt_text() -> String {
 }
 
 fn main() {
-    let model = std::env::var_os("HEARTH_MODEL").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    });
+    let model = default_model_path();
     let gpu = gpu::device().unwrap_or_else(|e| panic!("no GPU adapter: {e}"));
     let start = Instant::now();
     let engine = Engine::load_file(&model, PROMPT_TOKENS + DECODE_TOKENS + 8).unwrap_or_else(|e| panic!("load {}: {e}", model.display()));

@@ -15,6 +15,17 @@ pub const PREFILL_CHUNK: usize = 256;
 /// Default KV capacity: enough for completion contexts, small enough for a phone.
 pub const DEFAULT_CONTEXT: usize = 2048;
 
+/// Where the default model lives natively: `$HEARTH_MODEL`, else the cache that
+/// `scripts/fetch-model.sh` (`make model`) fills.
+#[cfg(not(target_family = "wasm"))]
+pub fn default_model_path() -> std::path::PathBuf {
+    match std::env::var_os("HEARTH_MODEL") {
+        Some(p) => p.into(),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CompletionRequest {
     pub prompt: String,

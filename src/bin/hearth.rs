@@ -11,7 +11,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_family = "wasm"))]
 mod cli {
-    use hearth::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
+    use hearth::engine::{default_model_path, CompletionRequest, Engine, DEFAULT_CONTEXT};
     use hearth::sampler::SamplerConfig;
     use hearth::HearthError;
     use std::io::Write;
@@ -31,14 +31,6 @@ mod cli {
         json: bool,
     }
 
-    fn default_model() -> PathBuf {
-        if let Some(p) = std::env::var_os("HEARTH_MODEL") {
-            return PathBuf::from(p);
-        }
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
-        home.join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    }
-
     fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
         match argv.next().as_deref() {
             Some("complete") => {}
@@ -46,7 +38,7 @@ mod cli {
             None => return Err("missing command".into()),
         }
         let mut a = Args {
-            model: default_model(),
+            model: default_model_path(),
             request: CompletionRequest { prompt: String::new(), max_tokens: 64, sampler: SamplerConfig::default(), stop: Vec::new(), ignore_eos: false },
             context: DEFAULT_CONTEXT,
             json: false,

@@ -30,8 +30,7 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
         .init_with_setup_async()
         .await
         .map_err(|e| HearthError::GpuUnavailable(format!("{e}")))?;
-    let info = setup.adapter.get_info();
-    let gpu = Gpu { device, adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type) };
+    let gpu = Gpu { device, adapter: describe(&setup.adapter) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -49,14 +48,17 @@ pub fn device() -> Result<Gpu, HearthError> {
         // burn panics in some no-adapter paths; a missing GPU must be an error, not a crash.
         let init = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
         match init {
-            Ok(Ok((device, setup))) => {
-                let info = setup.adapter.get_info();
-                Ok(Gpu { device, adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type) })
-            }
+            Ok(Ok((device, setup))) => Ok(Gpu { device, adapter: describe(&setup.adapter) }),
             Ok(Err(e)) => Err(format!("{e}")),
             Err(_) => Err("wgpu initialisation panicked (no adapter?)".to_string()),
         }
     })
     .clone()
     .map_err(HearthError::GpuUnavailable)
+}
+
+/// "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)"
+fn describe(adapter: &burn::tensor::wgpu::wgpu::Adapter) -> String {
+    let info = adapter.get_info();
+    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
 }

@@ -24,10 +24,7 @@ pub fn gpu() -> Option<Gpu> {
 
 /// The default model file, or None (skip). Under CI a missing model fails the test.
 pub fn model_path() -> Option<PathBuf> {
-    let path = match std::env::var_os("HEARTH_MODEL") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
-    };
+    let path = hearth::engine::default_model_path();
     if path.is_file() {
         return Some(path);
     }
