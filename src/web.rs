@@ -49,6 +49,12 @@ struct Timings {
     decode_ms: f64,
 }
 
+/// Runs when the module is instantiated: static constructors once (see `gpu::run_constructors_once`).
+#[wasm_bindgen(start)]
+fn start() {
+    gpu::run_constructors_once();
+}
+
 #[wasm_bindgen]
 pub struct WasmEngine {
     engine: Engine,

@@ -7,6 +7,8 @@ mod launch;
 #[cfg(not(target_family = "wasm"))]
 pub use device::device;
 pub use device::{device_async, Gpu};
+#[cfg(target_family = "wasm")]
+pub use device::run_constructors_once;
 #[cfg(not(target_family = "wasm"))]
 pub use launch::read_f32;
 pub use launch::{launch, launch_in_place, primitive, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Kernel, Wgsl};
