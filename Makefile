@@ -1,4 +1,4 @@
-# hearth's command surface. `make run` completes code with the default model; `make test` runs every test.
+# hearth's command surface. `make app` serves the offline code-completion PWA; `make test` runs every test.
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/hearth/target
 # Mesa's Vulkan loader complains on stderr when no session runtime dir exists (headless machines).
@@ -6,8 +6,16 @@ export XDG_RUNTIME_DIR ?= $(shell d=$${TMPDIR:-/tmp}/hearth-runtime-$$(id -u); m
 MODEL ?= $(HOME)/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
 PROMPT ?= def fibonacci(n):
 MAX_TOKENS ?= 48
+MODEL_DIR := $(dir $(MODEL))
+PORT ?= 8080
+APP_DIR ?= dist
 
-.PHONY: run test test-native test-web model setup setup-web build bench lint
+.PHONY: app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
+
+## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
+app: build-app model
+	@echo "hearth is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
+	python3 scripts/serve.py $(PORT) /=$(APP_DIR) /models=$(MODEL_DIR)
 
 ## Complete PROMPT with the default model (fetched on first use), streaming to the terminal.
 run: setup model build
@@ -20,9 +28,29 @@ test: test-native test-web
 test-native: setup model
 	cargo test --release
 
-## Browser tests: wasm32 on WebGPU in headless Chromium, the real model from a loopback server.
-test-web: setup-web model
+## Browser tests in headless Chromium (WebGPU): the wasm engine and store, the npm package, the PWA.
+test-web: test-wasm test-package test-app
+
+## wasm-bindgen-test: golden tokens on WebGPU, the IndexedDB store (resume, corruption, offline).
+test-wasm: setup-web model
 	scripts/test-web.sh
+
+## playwright-core: the npm package from a page (Worker, streaming, abort, offline reload).
+test-package: web model
+	node tests/browser/package.test.mjs
+
+## playwright-core: the PWA end to end (download, offline reload, ghost text, Tab).
+test-app: build-app model
+	node tests/browser/app.test.mjs
+
+## The npm package (ESM + wasm + types) in pkg/.
+web: setup-web
+	scripts/build-web.sh pkg
+
+## The PWA in $(APP_DIR)/ (app bundle, service worker, manifest, icons, the package under pkg/).
+build-app: web
+	rm -rf $(APP_DIR) && mkdir -p $(APP_DIR) && cp -r pkg $(APP_DIR)/pkg
+	node scripts/build-app.mjs $(APP_DIR)
 
 ## Download and verify the default model into ~/.cache/hearth/models (never into the repo).
 model:
@@ -32,7 +60,7 @@ model:
 setup:
 	@scripts/setup.sh
 
-## Browser-test tooling: Chromium + ChromeDriver, the wasm32 target, wasm-bindgen-cli. Idempotent.
+## Browser tooling: Chromium + ChromeDriver, the wasm32 target, wasm-bindgen-cli, wasm-pack, npm packages. Idempotent.
 setup-web:
 	@scripts/setup.sh web
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what hearth needs, idempotently. Always: a Vulkan driver (lavapipe when there is no GPU)
 # for native wgpu. With `web`: Chromium + ChromeDriver for the browser tests (WebGPU on
-# SwiftShader), the wasm32 target, wasm-bindgen-cli at the exact version Cargo.lock pins.
+# SwiftShader), the wasm32 target, wasm-bindgen-cli at the exact version Cargo.lock pins,
+# wasm-pack, and the npm packages of package-lock.json (playwright-core, esbuild, CodeMirror).
 # Usage: scripts/setup.sh [web]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,7 @@ if $web; then
   [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
   [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
   command -v curl >/dev/null || need+=(curl)
+  command -v npm >/dev/null || need+=(nodejs npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -26,4 +28,11 @@ ver=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' C
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$ver"; then
   echo "installing wasm-bindgen-cli $ver (a few minutes, once) ..." >&2
   cargo install --quiet wasm-bindgen-cli --version "$ver"
+fi
+if ! wasm-pack --version 2>/dev/null | grep -qF "0.15.1"; then
+  echo "installing wasm-pack 0.15.1 (≈15 minutes, once) ..." >&2
+  cargo install --quiet wasm-pack --version 0.15.1
+fi
+if [ ! -x node_modules/.bin/esbuild ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
 fi

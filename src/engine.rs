@@ -86,6 +86,9 @@ pub struct Engine {
     pub model: Llama,
     pub tokenizer: Tokenizer,
     pub adapter: String,
+    pub limits: gpu::Limits,
+    /// `general.name` from the GGUF, else its architecture.
+    pub model_name: String,
     cache: KvCache,
     cached_ids: Vec<u32>, // exactly the ids whose keys/values are in `cache`
 }
@@ -96,9 +99,15 @@ impl Engine {
         let g = Gguf::parse(bytes)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
         let model = Llama::load(&g, &gpu.device)?;
+        let model_name = g
+            .get("general.name")
+            .and_then(|v| v.as_str())
+            .or_else(|| g.get("general.architecture").and_then(|v| v.as_str()))
+            .unwrap_or("unknown")
+            .to_string();
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
-        Ok(Engine { model, tokenizer, adapter: gpu.adapter.clone(), cache, cached_ids: Vec::new() })
+        Ok(Engine { model, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name, cache, cached_ids: Vec::new() })
     }
 
     /// Load a GGUF file from disk onto the process's GPU.

@@ -48,6 +48,14 @@ pub enum HearthError {
     Io(#[from] std::io::Error),
     #[error("aborted")]
     Aborted,
+    #[error("not enough storage: {0}")]
+    StorageQuota(String),
+    #[error("download failed: {0}")]
+    DownloadFailed(String),
+    #[error("cached model is corrupt: {0}")]
+    CorruptCache(String),
+    #[error("storage: {0}")]
+    Storage(String),
 }
 
 impl HearthError {
@@ -64,6 +72,10 @@ impl HearthError {
             HearthError::Tokenizer(_) => "tokenizer",
             HearthError::Io(_) => "io",
             HearthError::Aborted => "aborted",
+            HearthError::StorageQuota(_) => "storage_quota",
+            HearthError::DownloadFailed(_) => "download_failed",
+            HearthError::CorruptCache(_) => "corrupt_cache",
+            HearthError::Storage(_) => "storage",
         }
     }
 }

@@ -18,4 +18,8 @@ pub use error::{GgufError, HearthError, Result};
 pub use engine::{Completion, CompletionRequest, Engine, StopReason};
 
 #[cfg(target_family = "wasm")]
+pub mod fetch;
+#[cfg(target_family = "wasm")]
+pub mod store;
+#[cfg(target_family = "wasm")]
 pub mod web;

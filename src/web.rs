@@ -1,15 +1,54 @@
-//! The JS API (wasm only): `WasmEngine.load(bytes)` and `engine.complete(request)`, async,
-//! with errors as `Error` objects whose message starts with the stable code.
+//! The JS API (wasm only), as the npm package's glue (`pkg-config/*.js`) calls it:
+//! `WasmEngine.load(bytes, options, onProgress)`, `WasmEngine.loadUrl(url, options, onProgress,
+//! signal)`, `engine.complete(request, onText, signal)`, `engine.info()`, and the store's
+//! `listCachedModels()`, `deleteCachedModel(id)`, `storageEstimate()`.
+//! Errors are `Error` objects with a stable `code` property (`HearthError::code`).
 
 use crate::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
 use crate::error::HearthError;
 use crate::gpu;
 use crate::sampler::SamplerConfig;
+use crate::store;
+use js_sys::{Function, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
-fn js_error(e: HearthError) -> JsError {
-    JsError::new(&format!("{}: {e}", e.code()))
+/// An `Error` whose `code` is the stable code and whose `name` is `AbortError` for aborts.
+fn js_error(e: HearthError) -> JsValue {
+    let err = js_sys::Error::new(&format!("{}: {e}", e.code()));
+    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
+    if matches!(e, HearthError::Aborted) {
+        err.set_name("AbortError");
+    }
+    err.into()
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))
+}
+
+/// Runs when the module is instantiated: static constructors once (see `gpu::run_constructors_once`).
+#[wasm_bindgen(start)]
+fn start() {
+    gpu::run_constructors_once();
+}
+
+/// `{ id, context, chunkSize }`, all optional.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LoadOptions {
+    id: Option<String>,
+    context: Option<usize>,
+    chunk_size: Option<u64>,
+}
+
+fn load_options(v: JsValue) -> Result<LoadOptions, JsValue> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(LoadOptions::default());
+    }
+    serde_wasm_bindgen::from_value(v).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))
 }
 
 /// What `complete` accepts (camelCase, all optional but `prompt`).
@@ -49,29 +88,89 @@ struct Timings {
     decode_ms: f64,
 }
 
-/// Runs when the module is instantiated: static constructors once (see `gpu::run_constructors_once`).
-#[wasm_bindgen(start)]
-fn start() {
-    gpu::run_constructors_once();
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Info {
+    model: String,
+    backend: &'static str,
+    adapter: String,
+    context: usize,
+    vocab: usize,
+    limits: LimitsInfo,
+    /// How the weights were obtained: `cache`, `network` (resumed or not) or `memory`.
+    source: String,
+    load_ms: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LimitsInfo {
+    max_buffer_size: f64,
+    max_storage_buffer_binding_size: f64,
+}
+
+fn progress(cb: &Option<Function>, phase: &str, loaded: f64, total: Option<f64>) {
+    if let Some(cb) = cb {
+        let o = js_sys::Object::new();
+        let _ = Reflect::set(&o, &"phase".into(), &phase.into());
+        let _ = Reflect::set(&o, &"loaded".into(), &loaded.into());
+        let _ = Reflect::set(&o, &"total".into(), &total.map_or(JsValue::NULL, JsValue::from));
+        let _ = cb.call1(&JsValue::NULL, &o);
+    }
 }
 
 #[wasm_bindgen]
 pub struct WasmEngine {
     engine: Engine,
+    source: String,
+    load_ms: f64,
+}
+
+impl WasmEngine {
+    async fn from_bytes(bytes: &[u8], options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
+        let gpu = gpu::device_async().await.map_err(js_error)?;
+        progress(on_progress, "upload", 0.0, Some(bytes.len() as f64));
+        let engine = Engine::load(bytes, &gpu, options.context.unwrap_or(DEFAULT_CONTEXT)).map_err(js_error)?;
+        progress(on_progress, "upload", bytes.len() as f64, Some(bytes.len() as f64));
+        Ok(engine)
+    }
 }
 
 #[wasm_bindgen]
 impl WasmEngine {
-    /// Parse, repack and upload a GGUF model on the page's WebGPU device.
-    pub async fn load(bytes: js_sys::Uint8Array, context: Option<u32>) -> Result<WasmEngine, JsError> {
-        let gpu = gpu::device_async().await.map_err(js_error)?;
-        let engine = Engine::load(&bytes.to_vec(), &gpu, context.map_or(DEFAULT_CONTEXT, |c| c as usize)).map_err(js_error)?;
-        Ok(WasmEngine { engine })
+    /// Parse, repack and upload a GGUF model held in memory (not cached).
+    pub async fn load(bytes: Uint8Array, options: JsValue, on_progress: Option<Function>) -> Result<WasmEngine, JsValue> {
+        let t0 = js_sys::Date::now();
+        let options = load_options(options)?;
+        let engine = Self::from_bytes(&bytes.to_vec(), &options, &on_progress).await?;
+        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0 })
+    }
+
+    /// Load the model at `url`: from the IndexedDB store when it is there (no network), else
+    /// downloaded (resuming a partial download), stored, then uploaded.
+    #[wasm_bindgen(js_name = loadUrl)]
+    pub async fn load_url(url: String, options: JsValue, on_progress: Option<Function>, signal: Option<AbortSignal>) -> Result<WasmEngine, JsValue> {
+        let t0 = js_sys::Date::now();
+        let options = load_options(options)?;
+        let id = options.id.clone().unwrap_or_else(|| store::id_for_url(&url));
+        let chunk = options.chunk_size.unwrap_or(store::DEFAULT_CHUNK);
+        // Fail fast without a GPU, before downloading hundreds of megabytes.
+        gpu::device_async().await.map_err(js_error)?;
+        let mut report = |p: store::Progress| progress(&on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
+        let (bytes, stats) = store::load(&id, &url, chunk, signal.as_ref(), &mut report).await.map_err(js_error)?;
+        let source = match (stats.downloaded, stats.resumed_at) {
+            (0, _) => "cache".to_string(),
+            (_, 0) => "network".to_string(),
+            (_, at) => format!("network (resumed at {at})"),
+        };
+        let engine = Self::from_bytes(&bytes, &options, &on_progress).await?;
+        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0 })
     }
 
     /// Run a completion: `{ prompt, maxTokens, temperature, topK, topP, repeatPenalty, seed, stop }`
-    /// → `{ text, tokens, promptTokens, stopReason, timings }`.
-    pub async fn complete(&mut self, request: JsValue) -> Result<JsValue, JsError> {
+    /// → `{ text, tokens, promptTokens, stopReason, timings }`. `onText(piece)` streams the text;
+    /// `signal` aborts between tokens and prefill chunks (rejecting with an `AbortError`).
+    pub async fn complete(&mut self, request: JsValue, on_text: Option<Function>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
         let r: Request = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
         let defaults = SamplerConfig::default();
         let req = CompletionRequest {
@@ -88,9 +187,15 @@ impl WasmEngine {
             stop: r.stop,
             ignore_eos: r.ignore_eos,
         };
-        let c = self.engine.complete_async(&req, &mut |_| {}, &|| false).await.map_err(js_error)?;
+        let mut emit = |piece: &str| {
+            if let Some(f) = &on_text {
+                let _ = f.call1(&JsValue::NULL, &piece.into());
+            }
+        };
+        let aborted = || signal.as_ref().is_some_and(|s| s.aborted());
+        let c = self.engine.complete_async(&req, &mut emit, &aborted).await.map_err(js_error)?;
         let t = &c.timings;
-        let out = Response {
+        to_js(&Response {
             text: c.text,
             tokens: c.generated_ids,
             prompt_tokens: c.prompt_ids,
@@ -102,16 +207,46 @@ impl WasmEngine {
                 decode_tokens: t.decode_tokens,
                 decode_ms: t.decode.as_secs_f64() * 1e3,
             },
-        };
-        serde_wasm_bindgen::to_value(&out).map_err(|e| JsError::new(&e.to_string()))
+        })
     }
 
-    /// `{ adapter, context, vocab }`
-    pub fn info(&self) -> JsValue {
-        let o = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&o, &"adapter".into(), &self.engine.adapter.clone().into());
-        let _ = js_sys::Reflect::set(&o, &"context".into(), &(self.engine.context() as u32).into());
-        let _ = js_sys::Reflect::set(&o, &"vocab".into(), &(self.engine.model.config.n_vocab as u32).into());
-        o.into()
+    /// `{ model, backend, adapter, context, vocab, limits, source, loadMs }`
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        let e = &self.engine;
+        to_js(&Info {
+            model: e.model_name.clone(),
+            backend: "webgpu",
+            adapter: e.adapter.clone(),
+            context: e.context(),
+            vocab: e.model.config.n_vocab,
+            limits: LimitsInfo {
+                max_buffer_size: e.limits.max_buffer_size as f64,
+                max_storage_buffer_binding_size: e.limits.max_storage_buffer_binding_size as f64,
+            },
+            source: self.source.clone(),
+            load_ms: self.load_ms,
+        })
     }
+}
+
+/// Whole models in the store: `[{ id, url, size, chunkSize, chunks, storedAt }]`.
+#[wasm_bindgen(js_name = listCachedModels)]
+pub async fn list_cached_models() -> Result<JsValue, JsValue> {
+    to_js(&store::list().await.map_err(js_error)?)
+}
+
+/// Delete a model (whole or partial) from the store.
+#[wasm_bindgen(js_name = deleteCachedModel)]
+pub async fn delete_cached_model(id: String) -> Result<(), JsValue> {
+    store::delete(&id).await.map_err(js_error)
+}
+
+/// `{ usage, quota }` in bytes for this origin.
+#[wasm_bindgen(js_name = storageEstimate)]
+pub async fn storage_estimate() -> Result<JsValue, JsValue> {
+    let (usage, quota) = store::estimate().await.map_err(js_error)?;
+    let o = js_sys::Object::new();
+    let _ = Reflect::set(&o, &"usage".into(), &usage.into());
+    let _ = Reflect::set(&o, &"quota".into(), &quota.into());
+    Ok(o.into())
 }

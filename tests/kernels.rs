@@ -14,8 +14,8 @@ use hearth::quant::{QuantKind, QK};
 /// output by ≥ 1e-3 of Σ|w·x| at these sizes.
 const KERNEL_REL_TOLERANCE: f64 = 1e-6;
 /// Token counts in the matmul tests: the 8- and 32-token tiles, neither a multiple, so the
-/// tail path runs too.
-const MATMUL_TOKENS: [usize; 2] = [13, 45];
+/// tail path runs too; and a keystroke's 3 (the 4-token tile).
+const MATMUL_TOKENS: [usize; 3] = [13, 45, 3];
 const SHAPES: [(usize, usize); 3] = [(576, 1536), (1536, 576), (576, 49152)];
 
 /// Random but well-formed blocks of `kind` for a rows × cols matrix.
@@ -83,6 +83,9 @@ kernel_test!(matmul_q8_0_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[0], t
 kernel_test!(matmul_q4_0_long_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[1], true);
 kernel_test!(matmul_q4_1_long_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[1], true);
 kernel_test!(matmul_q8_0_long_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[1], true);
+kernel_test!(matmul_q4_0_short_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[2], true);
+kernel_test!(matmul_q4_1_short_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[2], true);
+kernel_test!(matmul_q8_0_short_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[2], true);
 
 #[test]
 fn matmul_single_token_matches_gemv_path() {

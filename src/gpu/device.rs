@@ -11,6 +11,20 @@ pub struct Gpu {
     pub device: Device,
     /// e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)"
     pub adapter: String,
+    /// The device's limits that size hearth's buffers.
+    pub limits: Limits,
+}
+
+/// Device limits (bytes) that decide what fits.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Limits {
+    pub max_buffer_size: u64,
+    pub max_storage_buffer_binding_size: u64,
+}
+
+fn limits_of(device: &burn::tensor::wgpu::wgpu::Device) -> Limits {
+    let l = device.limits();
+    Limits { max_buffer_size: l.max_buffer_size, max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64 }
 }
 
 #[cfg(not(target_family = "wasm"))]
@@ -31,7 +45,7 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
         .init_with_setup_async()
         .await
         .map_err(|e| HearthError::GpuUnavailable(format!("{e}")))?;
-    let gpu = Gpu { device, adapter: describe(&setup.adapter) };
+    let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -66,7 +80,7 @@ pub fn device() -> Result<Gpu, HearthError> {
         // burn panics in some no-adapter paths; a missing GPU must be an error, not a crash.
         let init = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
         match init {
-            Ok(Ok((device, setup))) => Ok(Gpu { device, adapter: describe(&setup.adapter) }),
+            Ok(Ok((device, setup))) => Ok(Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device) }),
             Ok(Err(e)) => Err(format!("{e}")),
             Err(_) => Err("wgpu initialisation panicked (no adapter?)".to_string()),
         }
@@ -78,5 +92,7 @@ pub fn device() -> Result<Gpu, HearthError> {
 /// "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)"
 fn describe(adapter: &burn::tensor::wgpu::wgpu::Adapter) -> String {
     let info = adapter.get_info();
-    format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type)
+    // Browsers may hide the adapter's name (WebGPU's adapter info is privacy-filtered).
+    let name = [&info.name, &info.driver, &info.driver_info].into_iter().find(|s| !s.is_empty()).map_or("unnamed adapter", |s| s.as_str());
+    format!("{name} ({:?}, {:?})", info.backend, info.device_type)
 }

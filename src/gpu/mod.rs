@@ -6,7 +6,7 @@ mod launch;
 
 #[cfg(not(target_family = "wasm"))]
 pub use device::device;
-pub use device::{device_async, Gpu};
+pub use device::{device_async, Gpu, Limits};
 #[cfg(target_family = "wasm")]
 pub use device::run_constructors_once;
 #[cfg(not(target_family = "wasm"))]

@@ -36,7 +36,9 @@ fn matmul_tokens(n_tok: usize) -> u32 {
     match n_tok {
         32.. => 32,
         16.. => 16,
-        _ => 8,
+        8.. => 8,
+        // 1, 2, 4: a keystroke's re-prefill is a token or two, and a tile pays for all of its tokens.
+        n => n.next_power_of_two() as u32,
     }
 }
 const READ_WORKGROUP: u32 = 64;

@@ -1,0 +1,102 @@
+// Types of the hearth-complete package (the entry is index.js).
+
+export type ErrorCode =
+  | 'webgpu_unavailable' | 'bad_model' | 'unsupported_quant' | 'unsupported_model'
+  | 'storage_quota' | 'storage' | 'download_failed' | 'corrupt_cache' | 'device_lost'
+  | 'context_overflow' | 'invalid_request' | 'tokenizer' | 'aborted' | 'internal';
+
+/** Every error the package throws. `name` is 'AbortError' when `code` is 'aborted'. */
+export class HearthError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string);
+}
+
+export interface Progress {
+  phase: 'download' | 'verify' | 'upload';
+  loaded: number;
+  /** null when the server did not say. */
+  total: number | null;
+}
+
+export interface CreateOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Run the engine in a dedicated Worker (default) or on this thread. */
+  worker?: boolean;
+  /** KV-cache length in tokens (default 2048). */
+  context?: number;
+  /** Store key for a URL source (default: the URL's file name). */
+  id?: string;
+  /** Bytes per IndexedDB chunk (default 32 MiB, at most 64 MiB). */
+  chunkSize?: number;
+}
+
+export interface CompletionRequest {
+  prompt: string;
+  /** Default 64. */
+  maxTokens?: number;
+  /** 0 = greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repeatPenalty?: number;
+  seed?: number;
+  /** Generation ends before the first of these; it is not part of the text. */
+  stop?: string[];
+  signal?: AbortSignal;
+  /** Called with each piece of text as it is generated. */
+  onText?: (piece: string) => void;
+}
+
+export interface Timings {
+  /** Prompt tokens whose KV cache was reused from the previous request. */
+  reusedTokens: number;
+  prefillTokens: number;
+  prefillMs: number;
+  decodeTokens: number;
+  decodeMs: number;
+}
+
+export interface Completion {
+  text: string;
+  tokens: number[];
+  promptTokens: number[];
+  stopReason: 'eos' | 'length' | 'stop';
+  timings: Timings;
+}
+
+export interface EngineInfo {
+  model: string;
+  backend: 'webgpu' | 'cpu';
+  adapter: string;
+  context: number;
+  vocab: number;
+  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+  /** 'cache', 'network', 'network (resumed at N)' or 'memory'. */
+  source: string;
+  loadMs: number;
+}
+
+export interface Engine {
+  complete(request: CompletionRequest): Promise<Completion>;
+  /** Breaking out of the loop aborts the generation. */
+  stream(request: CompletionRequest): AsyncIterable<string>;
+  info(): Promise<EngineInfo>;
+  unload(): Promise<void>;
+}
+
+export function createEngine(source: string | URL | ArrayBuffer | ArrayBufferView | Blob, options?: CreateOptions): Promise<Engine>;
+
+export interface CachedModel {
+  id: string;
+  url: string;
+  size: number;
+  chunkSize: number;
+  /** sha256 (hex) of each chunk. */
+  chunks: string[];
+  storedAt: number;
+}
+
+export function listCachedModels(): Promise<CachedModel[]>;
+export function deleteCachedModel(id: string): Promise<void>;
+export function storageEstimate(): Promise<{ usage: number; quota: number; persisted: boolean }>;

@@ -1,0 +1,358 @@
+//! The weight store (wasm only): models in IndexedDB, in chunks, each verified on every read.
+//!
+//! Layout (database `hearth`):
+//! - `chunks`:    key `"{id}/{index}"` → `Uint8Array` (≤ `MAX_CHUNK` bytes)
+//! - `partials`:  key `id` → `Manifest` of a download in progress (`chunks` = hashes so far)
+//! - `manifests`: key `id` → `Manifest` of a whole model, written **last**: only a model with a
+//!   manifest is ever served, so a half-written one never is.
+//!
+//! A download resumes with HTTP Range from the end of the last chunk written; a chunk whose
+//! sha256 does not match is refused (`corrupt_cache`) and the model drops back to a partial that
+//! ends before it, so the next load fetches just the rest.
+
+use crate::error::HearthError;
+use crate::fetch;
+use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
+use js_sys::{Reflect, Uint8Array};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+pub const DB_NAME: &str = "hearth";
+const DB_VERSION: u32 = 1;
+pub const CHUNKS: &str = "chunks";
+pub const PARTIALS: &str = "partials";
+pub const MANIFESTS: &str = "manifests";
+/// The largest chunk: big enough to keep the record count low, small enough for a phone's
+/// IndexedDB transaction and one allocation of scratch.
+pub const MAX_CHUNK: u64 = 64 << 20;
+/// The default chunk size.
+pub const DEFAULT_CHUNK: u64 = 32 << 20;
+
+/// What is stored about one model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub id: String,
+    pub url: String,
+    /// Bytes in the whole file.
+    pub size: u64,
+    pub chunk_size: u64,
+    /// sha256 (hex) of each chunk, in order.
+    pub chunks: Vec<String>,
+    /// When the model was stored (ms since the epoch).
+    pub stored_at: f64,
+}
+
+impl Manifest {
+    fn bytes_done(&self) -> u64 {
+        (self.chunks.len() as u64 * self.chunk_size).min(self.size)
+    }
+}
+
+/// Where a load is: `phase` is `download` or `verify`.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub phase: &'static str,
+    pub loaded: u64,
+    pub total: Option<u64>,
+}
+
+/// How a model was obtained.
+#[derive(Debug, Clone, Default)]
+pub struct LoadStats {
+    /// Bytes read back from IndexedDB (all of them when the model was cached).
+    pub from_cache: u64,
+    /// Bytes downloaded now, and the offset the download started at (> 0: it resumed).
+    pub downloaded: u64,
+    pub resumed_at: u64,
+}
+
+fn storage(what: &str, e: impl std::fmt::Display) -> HearthError {
+    let msg = format!("{what}: {e}");
+    if msg.contains("Quota") || msg.contains("quota") {
+        HearthError::StorageQuota(msg)
+    } else {
+        HearthError::Storage(msg)
+    }
+}
+
+pub fn chunk_key(id: &str, index: usize) -> JsValue {
+    JsValue::from(format!("{id}/{index}"))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Open (creating on first use) the store's database.
+pub async fn open_db() -> Result<Database, HearthError> {
+    let factory = Factory::new().map_err(|e| storage("IndexedDB unavailable", e))?;
+    let mut request = factory.open(DB_NAME, Some(DB_VERSION)).map_err(|e| storage("open", e))?;
+    request.on_upgrade_needed(|event| {
+        let Ok(db) = event.database() else { return };
+        for name in [CHUNKS, PARTIALS, MANIFESTS] {
+            if !db.store_names().iter().any(|n| n == name) {
+                let _ = db.create_object_store(name, ObjectStoreParams::new());
+            }
+        }
+    });
+    request.await.map_err(|e| storage("open", e))
+}
+
+async fn get(db: &Database, store: &str, key: JsValue) -> Result<Option<JsValue>, HearthError> {
+    let tx = db.transaction(&[store], TransactionMode::ReadOnly).map_err(|e| storage("read", e))?;
+    let s = tx.object_store(store).map_err(|e| storage("read", e))?;
+    let v = s.get(key).map_err(|e| storage("read", e))?.await.map_err(|e| storage("read", e))?;
+    Ok(v.filter(|v| !v.is_undefined()))
+}
+
+async fn get_manifest(db: &Database, store: &str, id: &str) -> Result<Option<Manifest>, HearthError> {
+    match get(db, store, JsValue::from(id)).await? {
+        None => Ok(None),
+        // An unreadable record is as good as none: the model is fetched again.
+        Some(v) => Ok(serde_wasm_bindgen::from_value(v).ok()),
+    }
+}
+
+fn to_js(m: &Manifest) -> Result<JsValue, HearthError> {
+    serde_wasm_bindgen::to_value(m).map_err(|e| storage("manifest", e))
+}
+
+/// Write chunk `index` and the partial manifest that now covers it, in one transaction.
+async fn put_chunk(db: &Database, partial: &Manifest, index: usize, bytes: &[u8]) -> Result<(), HearthError> {
+    let tx = db.transaction(&[CHUNKS, PARTIALS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
+    let chunks = tx.object_store(CHUNKS).map_err(|e| storage("write", e))?;
+    chunks
+        .put(&Uint8Array::from(bytes).into(), Some(&chunk_key(&partial.id, index)))
+        .map_err(|e| storage("write chunk", e))?;
+    let partials = tx.object_store(PARTIALS).map_err(|e| storage("write", e))?;
+    partials.put(&to_js(partial)?, Some(&JsValue::from(partial.id.as_str()))).map_err(|e| storage("write", e))?;
+    commit(tx, "write chunk").await
+}
+
+async fn commit(tx: idb::Transaction, what: &str) -> Result<(), HearthError> {
+    let r = tx.await.map_err(|e| storage(what, e))?;
+    if r.is_committed() {
+        Ok(())
+    } else {
+        Err(storage(what, "transaction aborted (quota exceeded?)"))
+    }
+}
+
+/// The model is whole: write its manifest and drop the partial, in one transaction.
+async fn put_manifest(db: &Database, m: &Manifest) -> Result<(), HearthError> {
+    let tx = db.transaction(&[PARTIALS, MANIFESTS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
+    tx.object_store(MANIFESTS)
+        .map_err(|e| storage("write", e))?
+        .put(&to_js(m)?, Some(&JsValue::from(m.id.as_str())))
+        .map_err(|e| storage("write manifest", e))?;
+    tx.object_store(PARTIALS).map_err(|e| storage("write", e))?.delete(JsValue::from(m.id.as_str())).map_err(|e| storage("write", e))?;
+    commit(tx, "write manifest").await
+}
+
+/// Read chunks `0..m.chunks.len()` back, verifying each. On a mismatch the model drops back to
+/// a partial ending before the bad chunk, and `corrupt_cache` is returned.
+async fn read_verified(db: &Database, m: &Manifest, on_progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, HearthError> {
+    let total = m.bytes_done();
+    let mut out = Vec::new();
+    out.try_reserve_exact(total as usize).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
+    for (i, want) in m.chunks.iter().enumerate() {
+        let value = get(db, CHUNKS, chunk_key(&m.id, i)).await?;
+        let bytes = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()).map(|a| a.to_vec());
+        let expected_len = m.chunk_size.min(m.size - i as u64 * m.chunk_size) as usize;
+        let ok = bytes.as_ref().is_some_and(|b| b.len() == expected_len && &sha256_hex(b) == want);
+        let Some(bytes) = bytes.filter(|_| ok) else {
+            demote(db, m, i).await?;
+            return Err(HearthError::CorruptCache(format!("model '{}': chunk {i} is missing or fails its sha256", m.id)));
+        };
+        out.extend_from_slice(&bytes);
+        on_progress(Progress { phase: "verify", loaded: out.len() as u64, total: Some(total) });
+    }
+    Ok(out)
+}
+
+/// Keep chunks `..good` as a partial download; forget the manifest and the bad chunk.
+async fn demote(db: &Database, m: &Manifest, good: usize) -> Result<(), HearthError> {
+    let mut partial = m.clone();
+    partial.chunks.truncate(good);
+    let tx = db.transaction(&[CHUNKS, PARTIALS, MANIFESTS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
+    let key = JsValue::from(m.id.as_str());
+    tx.object_store(MANIFESTS).map_err(|e| storage("write", e))?.delete(key.clone()).map_err(|e| storage("write", e))?;
+    tx.object_store(CHUNKS).map_err(|e| storage("write", e))?.delete(chunk_key(&m.id, good)).map_err(|e| storage("write", e))?;
+    tx.object_store(PARTIALS).map_err(|e| storage("write", e))?.put(&to_js(&partial)?, Some(&key)).map_err(|e| storage("write", e))?;
+    commit(tx, "demote").await
+}
+
+/// Storage used and available to this origin, in bytes: `(usage, quota)`.
+pub async fn estimate() -> Result<(f64, f64), HearthError> {
+    let Some(manager) = storage_manager() else { return Ok((0.0, f64::INFINITY)) };
+    let p = manager.estimate().map_err(|e| storage("estimate", fetch::describe(&e)))?;
+    let est: web_sys::StorageEstimate = JsFuture::from(p).await.map_err(|e| storage("estimate", fetch::describe(&e)))?.unchecked_into();
+    Ok((est.get_usage().unwrap_or(0.0), est.get_quota().unwrap_or(f64::INFINITY)))
+}
+
+fn storage_manager() -> Option<web_sys::StorageManager> {
+    let nav = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let storage = Reflect::get(&nav, &"storage".into()).ok()?;
+    (!storage.is_undefined()).then(|| storage.unchecked_into())
+}
+
+/// Ask the browser not to evict the store under storage pressure (a hint; may be refused).
+async fn request_persist() {
+    if let Some(manager) = storage_manager() {
+        if let Ok(p) = manager.persist() {
+            let _ = JsFuture::from(p).await;
+        }
+    }
+}
+
+/// The model `id`: from IndexedDB when it is there (verified, no network), otherwise downloaded
+/// from `url` (resuming a partial download), stored in chunks of `chunk_size`, then returned.
+pub async fn load(
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(Vec<u8>, LoadStats), HearthError> {
+    if chunk_size == 0 || chunk_size > MAX_CHUNK || chunk_size % 4 != 0 {
+        return Err(HearthError::InvalidRequest(format!("chunk size {chunk_size}: must be a multiple of 4 up to {MAX_CHUNK}")));
+    }
+    let db = open_db().await?;
+    let result = load_in(&db, id, url, chunk_size, signal, on_progress).await;
+    db.close();
+    result
+}
+
+async fn load_in(
+    db: &Database,
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(Vec<u8>, LoadStats), HearthError> {
+    if let Some(m) = get_manifest(db, MANIFESTS, id).await? {
+        let bytes = read_verified(db, &m, on_progress).await?;
+        let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
+        return Ok((bytes, stats));
+    }
+    let fresh = || Manifest { id: id.to_string(), url: url.to_string(), size: 0, chunk_size, chunks: Vec::new(), stored_at: 0.0 };
+    let mut partial = match get_manifest(db, PARTIALS, id).await? {
+        Some(p) if p.url == url && p.chunk_size == chunk_size => p,
+        _ => fresh(),
+    };
+    // What is already here is read (and verified) first; the download continues after it.
+    let mut bytes = if partial.chunks.is_empty() { Vec::new() } else { read_verified(db, &partial, on_progress).await? };
+    let mut stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
+    let mut dl = fetch::open(url, bytes.len() as u64, signal).await?;
+    if dl.start == 0 && !bytes.is_empty() {
+        // The server ignored Range: start over.
+        bytes.clear();
+        partial = fresh();
+        stats.from_cache = 0;
+    }
+    stats.resumed_at = dl.start;
+    let total = dl.total;
+    if partial.size != 0 && total.is_some_and(|t| t != partial.size) {
+        // The file changed under a partial download.
+        dl.cancel();
+        partial = fresh();
+        bytes.clear();
+        dl = fetch::open(url, 0, signal).await?;
+        stats.resumed_at = 0;
+        stats.from_cache = 0;
+    }
+    let total = dl.total;
+    partial.size = total.unwrap_or(0);
+    if let Some(total) = total {
+        let (usage, quota) = estimate().await?;
+        let need = (total - dl.start) as f64;
+        if quota - usage < need {
+            dl.cancel();
+            return Err(HearthError::StorageQuota(format!(
+                "the model needs {:.0} MB more; this site may use {:.0} MB more",
+                need / 1e6,
+                ((quota - usage).max(0.0)) / 1e6
+            )));
+        }
+        bytes.try_reserve_exact((total as usize).saturating_sub(bytes.len())).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
+    }
+    request_persist().await;
+
+    let chunk = chunk_size as usize;
+    loop {
+        if signal.is_some_and(|s| s.aborted()) {
+            dl.cancel();
+            return Err(HearthError::Aborted);
+        }
+        let Some(piece) = dl.next().await? else { break };
+        stats.downloaded += piece.len() as u64;
+        bytes.extend_from_slice(&piece);
+        if total.is_some_and(|t| bytes.len() as u64 > t) {
+            dl.cancel();
+            return Err(HearthError::DownloadFailed(format!("{url}: more bytes than Content-Length")));
+        }
+        // Store every whole chunk as soon as it is complete.
+        while bytes.len() >= (partial.chunks.len() + 1) * chunk {
+            let i = partial.chunks.len();
+            let piece = &bytes[i * chunk..(i + 1) * chunk];
+            partial.chunks.push(sha256_hex(piece));
+            put_chunk(db, &partial, i, piece).await?;
+        }
+        on_progress(Progress { phase: "download", loaded: bytes.len() as u64, total });
+    }
+    if total.is_some_and(|t| t != bytes.len() as u64) {
+        return Err(HearthError::DownloadFailed(format!("{url}: body ended at {} of {} bytes", bytes.len(), total.unwrap_or(0))));
+    }
+    let i = partial.chunks.len();
+    if bytes.len() > i * chunk {
+        let piece = &bytes[i * chunk..];
+        partial.chunks.push(sha256_hex(piece));
+        put_chunk(db, &partial, i, piece).await?;
+    }
+    partial.size = bytes.len() as u64;
+    partial.stored_at = js_sys::Date::now();
+    put_manifest(db, &partial).await?;
+    Ok((bytes, stats))
+}
+
+/// The whole models in the store.
+pub async fn list() -> Result<Vec<Manifest>, HearthError> {
+    let db = open_db().await?;
+    let tx = db.transaction(&[MANIFESTS], TransactionMode::ReadOnly).map_err(|e| storage("read", e))?;
+    let all = tx
+        .object_store(MANIFESTS)
+        .map_err(|e| storage("read", e))?
+        .get_all(None, None)
+        .map_err(|e| storage("read", e))?
+        .await
+        .map_err(|e| storage("read", e))?;
+    db.close();
+    Ok(all.into_iter().filter_map(|v| serde_wasm_bindgen::from_value(v).ok()).collect())
+}
+
+/// Delete a model (whole or partial) and all its chunks. Deleting what is not there is no error.
+pub async fn delete(id: &str) -> Result<(), HearthError> {
+    let db = open_db().await?;
+    let key = JsValue::from(id);
+    let tx = db.transaction(&[CHUNKS, PARTIALS, MANIFESTS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
+    // Chunk keys are "{id}/{n}": the range ["{id}/", "{id}/\u{ffff}") holds exactly them.
+    let range = idb::KeyRange::bound(&JsValue::from(format!("{id}/")), &JsValue::from(format!("{id}/\u{ffff}")), None, None)
+        .map_err(|e| storage("delete", e))?;
+    tx.object_store(CHUNKS).map_err(|e| storage("delete", e))?.delete(range).map_err(|e| storage("delete", e))?;
+    tx.object_store(PARTIALS).map_err(|e| storage("delete", e))?.delete(key.clone()).map_err(|e| storage("delete", e))?;
+    tx.object_store(MANIFESTS).map_err(|e| storage("delete", e))?.delete(key).map_err(|e| storage("delete", e))?;
+    let r = commit(tx, "delete").await;
+    db.close();
+    r
+}
+
+/// The model id for a URL: its file name ("…/SmolLM2-135M-Instruct.Q4_1.gguf?x" → that name).
+pub fn id_for_url(url: &str) -> String {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or(path).to_string()
+}

@@ -1,0 +1,66 @@
+// Shared by the browser tests: start the loopback server (scripts/serve.py), launch Debian's
+// Chromium with WebGPU (SwiftShader when there is no GPU) through playwright-core, and report.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MODEL_DIR = process.env.HEARTH_MODEL_DIR || join(homedir(), '.cache/hearth/models');
+export const MODEL_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** Serve `mounts` ({ '/': dir, ... }) on `port`; resolves once it answers. */
+export async function startServer(port, mounts) {
+  const args = [join(ROOT, 'scripts/serve.py'), String(port), ...Object.entries(mounts).map(([p, d]) => `${p}=${d}`)];
+  const proc = spawn('python3', args, { stdio: 'inherit' });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD' });
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((r) => { proc.once('exit', r); proc.kill(); }),
+  };
+}
+
+/** Chromium with WebGPU, a fresh profile (persistent, so IndexedDB and the service worker
+ *  survive reloads within one test). */
+export async function launch(options = {}) {
+  const profile = mkdtempSync(join(tmpdir(), 'hearth-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...options,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  return context;
+}
+
+let failures = 0;
+export function check(ok, what, detail = '') {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);
+  if (!ok) failures++;
+}
+
+/** Run `body`, always closing what it opened; exit non-zero on any failed check or error. */
+export async function run(name, body) {
+  const t0 = Date.now();
+  const cleanups = [];
+  try {
+    await body((f) => cleanups.push(f));
+  } catch (e) {
+    console.log(`FAIL ${name}: ${e.stack || e}`);
+    failures++;
+  }
+  for (const f of cleanups.reverse()) await f().catch(() => {});
+  console.log(`${name}: ${failures ? `${failures} failed` : 'all passed'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  process.exit(failures ? 1 : 0);
+}

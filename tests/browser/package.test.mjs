@@ -1,0 +1,102 @@
+// The npm package (pkg/, built by `make web`) from a page, in headless Chromium: a Worker engine
+// loads the real model from a URL into IndexedDB, streams golden tokens, aborts mid-generation,
+// completes again, and loads a second time from the cache with the server stopped.
+// Run: `make test-package` (part of `make test-web`).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, check, run } from './harness.mjs';
+
+const PORT = Number(process.env.HEARTH_PACKAGE_PORT || 8791);
+const golden = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/smollm2-135m-q4_1.json'), 'utf8'));
+const g0 = golden.prompts[0];
+
+await run('package', async (defer) => {
+  let server = await startServer(PORT, { '/': ROOT, '/models': MODEL_DIR });
+  defer(() => server.stop());
+  const browser = await launch();
+  defer(() => browser.close());
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
+  await page.goto(`${server.url}/tests/browser/package.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  const modelUrl = `/models/${MODEL_FILE}`;
+
+  // Load in a Worker from the network into IndexedDB.
+  const load = await page.evaluate(async (url) => {
+    await hearth.deleteCachedModel('SmolLM2-135M-Instruct.Q4_1.gguf');
+    const phases = new Set();
+    const t0 = performance.now();
+    window.engine = await hearth.createEngine(url, { onProgress: (p) => phases.add(p.phase) });
+    return { ms: performance.now() - t0, phases: [...phases], info: await engine.info(), cached: await hearth.listCachedModels() };
+  }, modelUrl);
+  check(load.info.backend === 'webgpu', 'engine runs on WebGPU', load.info.adapter);
+  check(load.info.source === 'network', 'first load downloads', `${(load.ms / 1000).toFixed(1)} s`);
+  check(['download', 'upload'].every((p) => load.phases.includes(p)), 'progress reports download and upload', load.phases.join(','));
+  check(load.cached.some((m) => m.id === MODEL_FILE && m.size === 98362432), 'model listed in the cache');
+
+  // Streaming reproduces the golden greedy tokens; the page stays responsive meanwhile.
+  const n = g0.greedy_must_match_len;
+  const streamed = await page.evaluate(async ({ prompt, n }) => {
+    const ticks0 = window.ticks;
+    const pieces = [];
+    for await (const piece of engine.stream({ prompt, maxTokens: n, temperature: 0 })) pieces.push(piece);
+    const ticks = window.ticks - ticks0;
+    const full = await engine.complete({ prompt, maxTokens: n, temperature: 0 });
+    return { pieces, ticks, full };
+  }, { prompt: g0.prompt, n });
+  check(streamed.pieces.length > 1, 'stream yields pieces', `${streamed.pieces.length}`);
+  check(streamed.pieces.join('') === streamed.full.text, 'streamed text equals complete() text');
+  check(JSON.stringify(streamed.full.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `greedy tokens equal the golden ${n}`);
+  check(streamed.full.timings.reusedTokens === g0.prompt_ids.length - 1, 'second request reuses the cached prompt prefix', `${streamed.full.timings.reusedTokens}`);
+  check(streamed.ticks > 10, 'page timers keep running during generation', `${streamed.ticks} ticks`);
+
+  // Abort mid-generation: rejects with an AbortError quickly; the engine still works after.
+  const aborted = await page.evaluate(async (prompt) => {
+    const controller = new AbortController();
+    const pieces = [];
+    let error = null;
+    const t0 = performance.now();
+    let tAbort = 0;
+    try {
+      for await (const piece of engine.stream({ prompt, maxTokens: 500, temperature: 0.8, seed: 7, signal: controller.signal })) {
+        pieces.push(piece);
+        if (pieces.length === 3) { controller.abort(); tAbort = performance.now(); }
+      }
+    } catch (e) {
+      error = { name: e.name, code: e.code, isHearth: e instanceof hearth.HearthError };
+    }
+    const abortMs = performance.now() - tAbort;
+    const after = await engine.complete({ prompt: 'def add(a, b):', maxTokens: 8, temperature: 0 });
+    return { pieces: pieces.length, error, abortMs, total: performance.now() - t0, after };
+  }, 'import os\nimport sys\n\n');
+  check(aborted.error?.name === 'AbortError' && aborted.error?.code === 'aborted' && aborted.error?.isHearth, 'abort rejects with an AbortError (code aborted)', JSON.stringify(aborted.error));
+  check(aborted.pieces < 20, 'generation stopped soon after abort', `${aborted.pieces} pieces, ${aborted.abortMs.toFixed(0)} ms after abort`);
+  check(aborted.after.tokens.length === 8 && aborted.after.text.length > 0, 'a fresh completion works after the abort', JSON.stringify(aborted.after.text));
+
+  // Errors are typed.
+  const bad = await page.evaluate(async () => {
+    try { await hearth.createEngine(new ArrayBuffer(100)); } catch (e) { return { code: e.code, name: e.name }; }
+    return null;
+  });
+  check(bad?.code === 'bad_model', 'a broken model is a bad_model error', JSON.stringify(bad));
+  await page.evaluate(() => engine.unload());
+
+  // Server gone: a fresh page loads the model from IndexedDB (in a Worker and on the page).
+  await server.stop();
+  const offline = await page.evaluate(async (url) => {
+    const out = {};
+    for (const worker of [true, false]) {
+      const t0 = performance.now();
+      const e = await hearth.createEngine(url, { worker });
+      const info = await e.info();
+      const c = await e.complete({ prompt: 'def fibonacci(n):\n', maxTokens: 6, temperature: 0 });
+      out[worker ? 'worker' : 'page'] = { source: info.source, ms: performance.now() - t0, tokens: c.tokens };
+      await e.unload();
+    }
+    return out;
+  }, modelUrl);
+  check(offline.worker.source === 'cache' && offline.page.source === 'cache', 'second load comes from the cache with the server stopped',
+    `worker ${(offline.worker.ms / 1000).toFixed(1)} s, page ${(offline.page.ms / 1000).toFixed(1)} s`);
+  check(JSON.stringify(offline.worker.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, 6)), 'cached model gives the golden tokens');
+  server = { stop: async () => {} };
+});
