@@ -1,6 +1,7 @@
 // The npm package (pkg/, built by `make web`) from a page, in headless Chromium: a Worker engine
 // loads the real model from a URL into IndexedDB, streams golden tokens, aborts mid-generation,
-// completes again, and loads a second time from the cache with the server stopped.
+// completes again, and loads a second time from the cache with the model's server stopped (the
+// page's own files stay served: offline pages are the service worker's job, see app.test.mjs).
 // Run: `make test-package` (part of `make test-web`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,15 +12,17 @@ const golden = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/smollm2-135m-q
 const g0 = golden.prompts[0];
 
 await run('package', async (defer) => {
-  let server = await startServer(PORT, { '/': ROOT, '/models': MODEL_DIR });
+  const server = await startServer(PORT, { '/': ROOT });
   defer(() => server.stop());
+  let models = await startServer(PORT + 1, { '/models': MODEL_DIR });
+  defer(() => models.stop());
   const browser = await launch();
   defer(() => browser.close());
   const page = await browser.newPage();
   page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
   await page.goto(`${server.url}/tests/browser/package.html`);
   await page.waitForFunction(() => document.title === 'ready');
-  const modelUrl = `/models/${MODEL_FILE}`;
+  const modelUrl = `${models.url}/models/${MODEL_FILE}`;
 
   // Load in a Worker from the network into IndexedDB.
   const load = await page.evaluate(async (url) => {
@@ -81,8 +84,9 @@ await run('package', async (defer) => {
   check(bad?.code === 'bad_model', 'a broken model is a bad_model error', JSON.stringify(bad));
   await page.evaluate(() => engine.unload());
 
-  // Server gone: a fresh page loads the model from IndexedDB (in a Worker and on the page).
-  await server.stop();
+  // Model server gone: the model loads from IndexedDB (in a Worker and on the page).
+  await models.stop();
+  models = { stop: async () => {} };
   const offline = await page.evaluate(async (url) => {
     const out = {};
     for (const worker of [true, false]) {
@@ -98,5 +102,4 @@ await run('package', async (defer) => {
   check(offline.worker.source === 'cache' && offline.page.source === 'cache', 'second load comes from the cache with the server stopped',
     `worker ${(offline.worker.ms / 1000).toFixed(1)} s, page ${(offline.page.ms / 1000).toFixed(1)} s`);
   check(JSON.stringify(offline.worker.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, 6)), 'cached model gives the golden tokens');
-  server = { stop: async () => {} };
 });
