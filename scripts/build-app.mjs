@@ -16,7 +16,7 @@ await build({
   entryPoints: [join(root, 'www/app.js')],
   bundle: true,
   format: 'esm',
-  minify: true,
+  minify: !process.env.HEARTH_DEBUG,
   target: 'es2022',
   outfile: join(out, 'app.js'),
   logLevel: 'warning',

@@ -18,7 +18,7 @@ const SAMPLES = {
 };
 const LANGUAGES = { python, javascript, rust };
 const $ = (id) => document.getElementById(id);
-const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+const mb = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
 let engine = null;
 let inflight = null; // AbortController of the running completion
@@ -135,6 +135,15 @@ async function suggest(view) {
   }
 }
 
+const theme = EditorView.theme({
+  '&': { color: '#e6e1cf', backgroundColor: '#1f2430' },
+  '.cm-gutters': { backgroundColor: '#1a1f29', color: '#5c6370', border: 'none' },
+  '.cm-activeLine': { backgroundColor: '#262c3a' },
+  '.cm-activeLineGutter': { backgroundColor: '#262c3a' },
+  '.cm-cursor': { borderLeftColor: '#ffcc66' },
+  '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: '#3a4356' },
+}, { dark: true });
+
 const language = new Compartment();
 const view = new EditorView({
   parent: $('editor'),
@@ -144,6 +153,7 @@ const view = new EditorView({
     extensions: [
       Prec.highest(keymap.of([{ key: 'Tab', run: accept }, { key: 'Escape', run: dismiss }])),
       basicSetup,
+      theme,
       keymap.of([indentWithTab]),
       language.of(python()),
       suggestion,
@@ -176,7 +186,7 @@ function showStatus() {
   const s = $('status');
   if (!engine) return;
   const backend = info.backend === 'webgpu' ? 'WebGPU' : 'CPU';
-  s.textContent = `ready · ${backend} (${info.adapter}) · ${info.model}${lastStats ? ` · ${lastStats}` : ''}${saving() ? ' · battery saver' : ''}`;
+  s.textContent = `ready · ${backend}: ${info.adapter} · ${info.model}${lastStats ? ` · ${lastStats}` : ''}${saving() ? ' · battery saver' : ''}`;
 }
 
 async function showStorage() {

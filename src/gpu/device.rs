@@ -93,6 +93,6 @@ pub fn device() -> Result<Gpu, HearthError> {
 fn describe(adapter: &burn::tensor::wgpu::wgpu::Adapter) -> String {
     let info = adapter.get_info();
     // Browsers may hide the adapter's name (WebGPU's adapter info is privacy-filtered).
-    let name = [&info.name, &info.driver, &info.driver_info].into_iter().find(|s| !s.is_empty()).map_or("unnamed adapter", |s| s.as_str());
+    let name = [&info.name, &info.driver, &info.driver_info].into_iter().find(|s| !s.is_empty()).map_or("adapter", |s| s.as_str());
     format!("{name} ({:?}, {:?})", info.backend, info.device_type)
 }

@@ -32,6 +32,7 @@ await run('app', async (defer) => {
   defer(() => browser.close());
   const page = browser.pages()[0] || await browser.newPage();
   page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
+  page.on('pageerror', (e) => console.log('  page error:', e.stack));
   const byId = (id) => page.locator(`[data-testid="${id}"]`);
 
   // First visit: installable shell, consent before download, progress, ready.
