@@ -24,7 +24,7 @@ fn main() {
     let engine = Engine::load_file(&model, PROMPT_TOKENS + DECODE_TOKENS + 8).unwrap_or_else(|e| panic!("load {}: {e}", model.display()));
     let load_s = start.elapsed().as_secs_f64();
     let ids: Vec<u32> = engine.tokenizer.encode(&prompt_text()).expect("encode")[..PROMPT_TOKENS].to_vec();
-    let m = &engine.model;
+    let m = engine.gpu_model().expect("the GPU backend");
 
     // Warm-up: compile every pipeline once (prefill and decode shapes).
     let mut cache = m.new_cache(PROMPT_TOKENS + DECODE_TOKENS + 8);

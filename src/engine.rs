@@ -1,10 +1,11 @@
 //! The completion loop: tokenize, reuse the cached prefix, prefill the rest in chunks, then
 //! sample → stream → stop. Abort is checked between chunks and between tokens.
 
+use crate::cpu::{CpuKvCache, CpuLlama};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
-use crate::gpu::{self, Gpu};
-use crate::model::{KvCache, Llama};
+use crate::gpu::{self, Gpu, Tensor};
+use crate::model::{Config, KvCache, Llama};
 use crate::sampler::{Sampler, SamplerConfig};
 use crate::tokenizer::{StreamDecoder, Tokenizer};
 use std::time::Duration;
@@ -82,15 +83,90 @@ pub struct Completion {
     pub timings: Timings,
 }
 
+/// The model and its KV cache on one backend: the GPU (burn/wgpu + our WGSL kernels) or the CPU
+/// (`cpu`, wasm simd128), for browsers without WebGPU.
+pub enum Backend {
+    Gpu { model: Llama, cache: KvCache },
+    Cpu { model: CpuLlama, cache: CpuKvCache },
+}
+
+/// Logits as a backend produces them: still on the GPU, or already on the host.
+enum Logits {
+    Gpu(Tensor<2>),
+    Cpu(Vec<f32>),
+}
+
+impl Logits {
+    async fn read(self) -> Result<Vec<f32>, HearthError> {
+        match self {
+            Logits::Gpu(t) => gpu::read_f32_async(t).await,
+            Logits::Cpu(v) => Ok(v),
+        }
+    }
+}
+
+impl Backend {
+    pub fn config(&self) -> &Config {
+        match self {
+            Backend::Gpu { model, .. } => &model.config,
+            Backend::Cpu { model, .. } => &model.config,
+        }
+    }
+
+    /// `webgpu` or `cpu` (what `engine.info()` reports).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Gpu { .. } => "webgpu",
+            Backend::Cpu { .. } => "cpu",
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        match self {
+            Backend::Gpu { cache, .. } => cache.capacity(),
+            Backend::Cpu { cache, .. } => cache.capacity(),
+        }
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Backend::Gpu { cache, .. } => cache.truncate(n),
+            Backend::Cpu { cache, .. } => cache.truncate(n),
+        }
+    }
+
+    fn reset(&mut self) {
+        match self {
+            Backend::Gpu { model, cache } => *cache = model.new_cache(cache.capacity()),
+            Backend::Cpu { model, cache } => *cache = model.new_cache(cache.capacity()),
+        }
+    }
+
+    fn forward(&mut self, ids: &[u32], all_logits: bool) -> Result<Logits, HearthError> {
+        match self {
+            Backend::Gpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Gpu),
+            Backend::Cpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Cpu),
+        }
+    }
+}
+
 pub struct Engine {
-    pub model: Llama,
+    pub backend: Backend,
     pub tokenizer: Tokenizer,
+    /// The GPU adapter, or a description of the CPU path.
     pub adapter: String,
     pub limits: gpu::Limits,
     /// `general.name` from the GGUF, else its architecture.
     pub model_name: String,
-    cache: KvCache,
-    cached_ids: Vec<u32>, // exactly the ids whose keys/values are in `cache`
+    cached_ids: Vec<u32>, // exactly the ids whose keys/values are in the backend's cache
+}
+
+fn model_name(g: &Gguf<'_>) -> String {
+    g.get("general.name")
+        .and_then(|v| v.as_str())
+        .or_else(|| g.get("general.architecture").and_then(|v| v.as_str()))
+        .unwrap_or("unknown")
+        .to_string()
 }
 
 impl Engine {
@@ -99,15 +175,34 @@ impl Engine {
         let g = Gguf::parse(bytes)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
         let model = Llama::load(&g, &gpu.device)?;
-        let model_name = g
-            .get("general.name")
-            .and_then(|v| v.as_str())
-            .or_else(|| g.get("general.architecture").and_then(|v| v.as_str()))
-            .unwrap_or("unknown")
-            .to_string();
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
-        Ok(Engine { model, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name, cache, cached_ids: Vec::new() })
+        let backend = Backend::Gpu { model, cache };
+        Ok(Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name: model_name(&g), cached_ids: Vec::new() })
+    }
+
+    /// Parse a GGUF model for the CPU backend (no GPU involved).
+    pub fn load_cpu(bytes: &[u8], context: usize) -> Result<Self, HearthError> {
+        let g = Gguf::parse(bytes)?;
+        let tokenizer = Tokenizer::from_gguf(&g)?;
+        let model = CpuLlama::load(&g)?;
+        let context = context.clamp(1, model.config.n_ctx_train);
+        let cache = model.new_cache(context);
+        let adapter = if cfg!(target_arch = "wasm32") { "wasm simd128, 1 thread" } else { "native CPU, 1 thread" };
+        let backend = Backend::Cpu { model, cache };
+        Ok(Engine { backend, tokenizer, adapter: adapter.into(), limits: gpu::Limits::default(), model_name: model_name(&g), cached_ids: Vec::new() })
+    }
+
+    pub fn config(&self) -> &Config {
+        self.backend.config()
+    }
+
+    /// The GPU model, when the engine runs on the GPU (benchmarks drive it directly).
+    pub fn gpu_model(&self) -> Option<&Llama> {
+        match &self.backend {
+            Backend::Gpu { model, .. } => Some(model),
+            Backend::Cpu { .. } => None,
+        }
     }
 
     /// Load a GGUF file from disk onto the process's GPU.
@@ -118,7 +213,7 @@ impl Engine {
     }
 
     pub fn context(&self) -> usize {
-        self.cache.capacity()
+        self.backend.capacity()
     }
 
     /// Run a completion. `on_text` receives text as it becomes final; `aborted` is polled
@@ -133,8 +228,8 @@ impl Engine {
         if prompt_ids.is_empty() {
             return Err(HearthError::InvalidRequest("empty prompt".into()));
         }
-        if prompt_ids.len() >= self.cache.capacity() {
-            return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.cache.capacity() });
+        if prompt_ids.len() >= self.context() {
+            return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.context() });
         }
         let result = self.run(&prompt_ids, req, on_text, aborted).await;
         match &result {
@@ -155,7 +250,7 @@ impl Engine {
 
     /// Forget the cached prefix.
     pub fn reset(&mut self) {
-        self.cache = self.model.new_cache(self.cache.capacity());
+        self.backend.reset();
         self.cached_ids.clear();
     }
 
@@ -170,7 +265,7 @@ impl Engine {
         // Reuse the common prefix; at least one prompt token is always run to get logits.
         let common = self.cached_ids.iter().zip(prompt_ids).take_while(|(a, b)| a == b).count();
         let keep = common.min(prompt_ids.len() - 1);
-        self.cache.truncate(keep);
+        self.backend.truncate(keep);
         self.cached_ids.truncate(keep);
         timings.reused_tokens = keep;
 
@@ -180,10 +275,10 @@ impl Engine {
             if aborted() {
                 return Err(HearthError::Aborted);
             }
-            logits = Some(self.model.forward(chunk, &mut self.cache, false)?);
+            logits = Some(self.backend.forward(chunk, false)?);
             self.cached_ids.extend_from_slice(chunk);
         }
-        let mut logits = gpu::read_f32_async(logits.ok_or_else(|| HearthError::InvalidRequest("nothing to prefill".into()))?).await?;
+        let mut logits = logits.ok_or_else(|| HearthError::InvalidRequest("nothing to prefill".into()))?.read().await?;
         timings.prefill_tokens = prompt_ids.len() - keep;
         timings.prefill = start.elapsed();
 
@@ -193,7 +288,7 @@ impl Engine {
         let mut text = String::new();
         let mut emitted = 0; // bytes of `text` already passed to on_text
         let mut generated = Vec::new();
-        let budget = req.max_tokens.min(self.cache.capacity() - self.cached_ids.len());
+        let budget = req.max_tokens.min(self.context() - self.cached_ids.len());
         let mut stop_reason = StopReason::Length;
         while generated.len() < budget {
             if aborted() {
@@ -219,9 +314,9 @@ impl Engine {
             if generated.len() == budget {
                 break;
             }
-            let next = self.model.forward(&[token], &mut self.cache, false)?;
+            let next = self.backend.forward(&[token], false)?;
             self.cached_ids.push(token);
-            logits = gpu::read_f32_async(next).await?;
+            logits = next.read().await?;
         }
         if stop_reason != StopReason::Stop {
             text.push_str(&stream.finish());
@@ -238,9 +333,9 @@ impl Engine {
     #[cfg(not(target_family = "wasm"))]
     pub fn logits_all(&mut self, ids: &[u32]) -> Result<Vec<f32>, HearthError> {
         self.reset();
-        let out = self.model.forward(ids, &mut self.cache, true);
+        let out = self.backend.forward(ids, true);
         self.reset();
-        gpu::read_f32(out?)
+        futures_lite::future::block_on(out?.read())
     }
 }
 

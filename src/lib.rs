@@ -3,6 +3,7 @@
 //! Data flows one way: fetch → store → `gguf` → `quant` (repack) → `kernels`/`gpu` (upload) →
 //! `model` → `sampler` → `engine` (stream). See ARCHITECTURE.md.
 
+pub mod cpu;
 pub mod error;
 pub mod gguf;
 pub mod gpu;

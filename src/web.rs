@@ -215,10 +215,10 @@ impl WasmEngine {
         let e = &self.engine;
         to_js(&Info {
             model: e.model_name.clone(),
-            backend: "webgpu",
+            backend: e.backend.name(),
             adapter: e.adapter.clone(),
             context: e.context(),
-            vocab: e.model.config.n_vocab,
+            vocab: e.config().n_vocab,
             limits: LimitsInfo {
                 max_buffer_size: e.limits.max_buffer_size as f64,
                 max_storage_buffer_binding_size: e.limits.max_storage_buffer_binding_size as f64,

@@ -18,6 +18,12 @@ fn engine() -> Option<Engine> {
     Some(Engine::load_file(&path, 512).expect("load model"))
 }
 
+/// The same model on the CPU backend (no GPU needed).
+fn cpu_engine() -> Option<Engine> {
+    let path = common::model_path()?;
+    Some(Engine::load_cpu(&std::fs::read(path).expect("read model"), 512).expect("load model"))
+}
+
 fn check_top(what: &str, logits: &[f32], expected: &Value, worst: &mut f64) {
     for pair in expected.as_array().expect("pairs") {
         let id = pair[0].as_u64().expect("id") as usize;
@@ -48,8 +54,18 @@ fn tokenization_cases_encode_exactly() {
 
 #[test]
 fn teacher_forced_logits_match_reference() {
-    let Some(mut engine) = engine() else { return };
-    let n_vocab = engine.model.config.n_vocab;
+    let Some(engine) = engine() else { return };
+    teacher_forced(engine);
+}
+
+#[test]
+fn cpu_teacher_forced_logits_match_reference() {
+    let Some(engine) = cpu_engine() else { return };
+    teacher_forced(engine);
+}
+
+fn teacher_forced(mut engine: Engine) {
+    let n_vocab = engine.config().n_vocab;
     let mut worst = 0f64;
     for p in golden()["prompts"].as_array().expect("prompts") {
         let mut seq = ids(&p["prompt_ids"]);
@@ -67,12 +83,22 @@ fn teacher_forced_logits_match_reference() {
         let row = &logits[(n_prompt - 1) * n_vocab..n_prompt * n_vocab];
         check_top(&format!("{:?} first generated top50", p["prompt"]), row, &p["first_generated_top50"], &mut worst);
     }
-    eprintln!("worst logit difference vs float64 reference: {worst:.3e}");
+    eprintln!("{}: worst logit difference vs float64 reference: {worst:.3e}", engine.backend.name());
 }
 
 #[test]
 fn greedy_decoding_matches_reference() {
-    let Some(mut engine) = engine() else { return };
+    let Some(engine) = engine() else { return };
+    greedy(engine);
+}
+
+#[test]
+fn cpu_greedy_decoding_matches_reference() {
+    let Some(engine) = cpu_engine() else { return };
+    greedy(engine);
+}
+
+fn greedy(mut engine: Engine) {
     let fixture = golden();
     let n_generate = fixture["n_generate"].as_u64().expect("n_generate") as usize;
     for p in fixture["prompts"].as_array().expect("prompts") {

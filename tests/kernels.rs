@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::TestRng;
+use common::{random_matrix, TestRng};
 use hearth::gpu::{self, Gpu};
 use hearth::kernels::{self, QuantMatrix};
 use hearth::quant::{QuantKind, QK};
@@ -18,25 +18,6 @@ const KERNEL_REL_TOLERANCE: f64 = 1e-6;
 const MATMUL_TOKENS: [usize; 3] = [13, 45, 3];
 const SHAPES: [(usize, usize); 3] = [(576, 1536), (1536, 576), (576, 49152)];
 
-/// Random but well-formed blocks of `kind` for a rows × cols matrix.
-fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -> Vec<u8> {
-    let n_blocks = rows * cols / QK;
-    let mut out = Vec::with_capacity(n_blocks * kind.block_bytes());
-    for _ in 0..n_blocks {
-        let d = half::f16::from_f32(rng.f32(0.002, 0.05));
-        out.extend_from_slice(&d.to_bits().to_le_bytes());
-        if kind == QuantKind::Q4_1 {
-            let m = half::f16::from_f32(rng.f32(-0.4, 0.0));
-            out.extend_from_slice(&m.to_bits().to_le_bytes());
-        }
-        let q_bytes = kind.block_bytes() - out.len() % kind.block_bytes();
-        for _ in 0..q_bytes {
-            out.push(rng.u8());
-        }
-    }
-    assert_eq!(out.len(), n_blocks * kind.block_bytes());
-    out
-}
 
 fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
     let mut rng = TestRng::new(7 + kind as u64);

@@ -10,3 +10,5 @@ pub mod weights;
 pub use config::{Arch, Config, RopeStyle};
 pub use kv_cache::KvCache;
 pub use llama::Llama;
+pub use embedding::Embedding;
+pub use weights::{LayerRefs, ModelRefs, WeightRef};

@@ -1,0 +1,174 @@
+//! The llama/qwen2 decoder on the CPU: the graph of `model::llama` (RMSNorm, RoPE as llama.cpp
+//! applies it per arch, grouped-query attention over the KV cache, SwiGLU, tied output) in plain
+//! f32 loops, the weight matmuls through `quant_dot`.
+
+use super::kv_cache::CpuKvCache;
+use super::matrix::CpuMatrix;
+use super::quant_dot;
+use crate::error::HearthError;
+use crate::gguf::Gguf;
+use crate::model::{Config, Embedding, ModelRefs, RopeStyle, WeightRef};
+use crate::quant::float;
+
+struct Layer {
+    attn_norm: Vec<f32>, // (n_embd)
+    wq: CpuMatrix,       // (n_head·hd, n_embd)
+    wk: CpuMatrix,       // (n_kv·hd, n_embd)
+    wv: CpuMatrix,       // (n_kv·hd, n_embd)
+    wo: CpuMatrix,       // (n_embd, n_head·hd)
+    ffn_norm: Vec<f32>,  // (n_embd)
+    w_gate: CpuMatrix,   // (n_ff, n_embd)
+    w_up: CpuMatrix,     // (n_ff, n_embd)
+    w_down: CpuMatrix,   // (n_embd, n_ff)
+}
+
+pub struct CpuLlama {
+    pub config: Config,
+    embedding: Embedding,
+    layers: Vec<Layer>,
+    output_norm: Vec<f32>, // (n_embd)
+    output: CpuMatrix,     // (n_vocab, n_embd)
+    inv_freq: Vec<f64>,    // (hd / 2): base^(−2i/hd)
+}
+
+fn rms_norm(x: &[f32], w: &[f32], eps: f64) -> Vec<f32> {
+    let mut out = Vec::with_capacity(x.len());
+    for row in x.chunks_exact(w.len()) {
+        let ms = row.iter().map(|&v| v * v).sum::<f32>() / w.len() as f32;
+        let scale = 1.0 / (ms + eps as f32).sqrt();
+        out.extend(row.iter().zip(w).map(|(&v, &g)| v * scale * g));
+    }
+    out
+}
+
+impl CpuLlama {
+    pub fn load(g: &Gguf<'_>) -> Result<Self, HearthError> {
+        let config = Config::from_gguf(g)?;
+        let refs = ModelRefs::new(g, &config)?;
+        let norm = |w: &WeightRef<'_>| float::to_f32(w.ty, w.bytes);
+        let m = |w: &WeightRef<'_>, b: &Option<WeightRef<'_>>| CpuMatrix::new(w, b.as_ref());
+        let mut layers = Vec::with_capacity(config.n_layer);
+        for l in &refs.layers {
+            layers.push(Layer {
+                attn_norm: norm(&l.attn_norm)?,
+                wq: m(&l.wq, &l.bq)?,
+                wk: m(&l.wk, &l.bk)?,
+                wv: m(&l.wv, &l.bv)?,
+                wo: m(&l.wo, &None)?,
+                ffn_norm: norm(&l.ffn_norm)?,
+                w_gate: m(&l.w_gate, &None)?,
+                w_up: m(&l.w_up, &None)?,
+                w_down: m(&l.w_down, &None)?,
+            });
+        }
+        let hd = config.head_dim;
+        let inv_freq = (0..hd / 2).map(|i| config.rope_base.powf(-2.0 * i as f64 / hd as f64)).collect();
+        Ok(CpuLlama {
+            embedding: Embedding::new(&refs.token_embd)?,
+            output_norm: norm(&refs.output_norm)?,
+            output: CpuMatrix::new(&refs.output, None)?,
+            layers,
+            config,
+            inv_freq,
+        })
+    }
+
+    pub fn new_cache(&self, capacity: usize) -> CpuKvCache {
+        CpuKvCache::new(&self.config, capacity)
+    }
+
+    /// Rotate `x` (t, heads, hd) at positions pos..pos+t; `cs` = (t, hd/2) of (cos, sin).
+    fn rope(&self, x: &mut [f32], heads: usize, cs: &[(f32, f32)]) {
+        let hd = self.config.head_dim;
+        let half = hd / 2;
+        for (th, row) in x.chunks_exact_mut(hd).enumerate() {
+            let cs = &cs[th / heads * half..][..half];
+            for (i, &(c, s)) in cs.iter().enumerate() {
+                let (a, b) = if self.config.rope == RopeStyle::Neox { (i, i + half) } else { (2 * i, 2 * i + 1) };
+                let (x0, x1) = (row[a], row[b]);
+                row[a] = x0 * c - x1 * s;
+                row[b] = x0 * s + x1 * c;
+            }
+        }
+    }
+
+    /// Run `ids` at positions cache.len().. and append them to the cache.
+    /// Returns logits (n, n_vocab): every position if `all_logits`, else only the last.
+    pub fn forward(&self, ids: &[u32], cache: &mut CpuKvCache, all_logits: bool) -> Result<Vec<f32>, HearthError> {
+        let c = &self.config;
+        let (t, hd, n_embd) = (ids.len(), c.head_dim, c.n_embd);
+        if t == 0 {
+            return Err(HearthError::InvalidRequest("forward of zero tokens".into()));
+        }
+        cache.check_room(t)?;
+        let pos = cache.len();
+        let capacity = cache.capacity();
+        let cs: Vec<(f32, f32)> = (0..t)
+            .flat_map(|ti| {
+                let p = (pos + ti) as f64;
+                self.inv_freq.iter().map(move |f| ((p * f).cos() as f32, (p * f).sin() as f32))
+            })
+            .collect(); // (t, hd/2)
+        let mut x = self.embedding.lookup(ids)?; // (t, n_embd)
+        let group = c.n_head / c.n_head_kv;
+        let scale = 1.0 / (hd as f32).sqrt();
+        let mut scores = vec![0f32; pos + t];
+        for (l, layer) in self.layers.iter().enumerate() {
+            let h = rms_norm(&x, &layer.attn_norm, c.rms_eps);
+            let hsum = quant_dot::block_sums(&h);
+            let mut q = layer.wq.forward_with_sums(&h, &hsum); // (t, n_head, hd)
+            let mut k = layer.wk.forward_with_sums(&h, &hsum); // (t, n_kv, hd)
+            let v = layer.wv.forward_with_sums(&h, &hsum); // (t, n_kv, hd)
+            self.rope(&mut q, c.n_head, &cs);
+            self.rope(&mut k, c.n_head_kv, &cs);
+            let (keys, values) = cache.layer_mut(l);
+            for ti in 0..t {
+                for kh in 0..c.n_head_kv {
+                    let dst = (kh * capacity + pos + ti) * hd;
+                    let src = (ti * c.n_head_kv + kh) * hd;
+                    keys[dst..dst + hd].copy_from_slice(&k[src..src + hd]);
+                    values[dst..dst + hd].copy_from_slice(&v[src..src + hd]);
+                }
+            }
+            // Attention: query ti sees keys 0..=pos+ti.
+            let mut att = vec![0f32; t * c.n_head * hd]; // (t, n_head, hd)
+            for ti in 0..t {
+                let n_keys = pos + ti + 1;
+                for h in 0..c.n_head {
+                    let kh = h / group;
+                    let qr = &q[(ti * c.n_head + h) * hd..][..hd];
+                    let kbase = kh * capacity * hd;
+                    let mut max = f32::NEG_INFINITY;
+                    for (j, s) in scores[..n_keys].iter_mut().enumerate() {
+                        let kr = &keys[kbase + j * hd..][..hd];
+                        *s = qr.iter().zip(kr).map(|(a, b)| a * b).sum::<f32>() * scale;
+                        max = max.max(*s);
+                    }
+                    let mut sum = 0f32;
+                    for s in &mut scores[..n_keys] {
+                        *s = (*s - max).exp();
+                        sum += *s;
+                    }
+                    let out = &mut att[(ti * c.n_head + h) * hd..][..hd];
+                    for (j, &p) in scores[..n_keys].iter().enumerate() {
+                        let vr = &values[kbase + j * hd..][..hd];
+                        out.iter_mut().zip(vr).for_each(|(o, v)| *o += p * v);
+                    }
+                    out.iter_mut().for_each(|o| *o /= sum);
+                }
+            }
+            let o = layer.wo.forward(&att);
+            x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
+            let h = rms_norm(&x, &layer.ffn_norm, c.rms_eps);
+            let hsum = quant_dot::block_sums(&h);
+            let gate = layer.w_gate.forward_with_sums(&h, &hsum);
+            let up = layer.w_up.forward_with_sums(&h, &hsum);
+            let act: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect();
+            let down = layer.w_down.forward(&act);
+            x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);
+        }
+        cache.advance(t);
+        let rows = if all_logits { &x[..] } else { &x[(t - 1) * n_embd..] };
+        Ok(self.output.forward(&rms_norm(rows, &self.output_norm, c.rms_eps)))
+    }
+}
