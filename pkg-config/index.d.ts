@@ -23,6 +23,9 @@ export interface CreateOptions {
   onProgress?: (p: Progress) => void;
   /** Run the engine in a dedicated Worker (default) or on this thread. */
   worker?: boolean;
+  /** 'auto' (default): WebGPU on a hardware adapter, else the CPU (wasm simd128; also when the
+   *  only adapter is a software one such as SwiftShader, which is slower than the CPU path). */
+  backend?: 'auto' | 'webgpu' | 'cpu';
   /** KV-cache length in tokens (default 2048). */
   context?: number;
   /** Store key for a URL source (default: the URL's file name). */

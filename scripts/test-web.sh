@@ -12,4 +12,4 @@ for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$PORT/Smol
 export HEARTH_MODEL_URL="http://127.0.0.1:$PORT/SmolLM2-135M-Instruct.Q4_1.gguf"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1200}"
-cargo test --release --target wasm32-unknown-unknown --test web --test store -- --nocapture
+cargo test --release --target wasm32-unknown-unknown --test web --test store --test cpu_web -- --nocapture

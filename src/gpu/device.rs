@@ -13,6 +13,8 @@ pub struct Gpu {
     pub adapter: String,
     /// The device's limits that size hearth's buffers.
     pub limits: Limits,
+    /// A software rasterizer (SwiftShader, llvmpipe): a CPU pretending to be a GPU.
+    pub software: bool,
 }
 
 /// Device limits (bytes) that decide what fits.
@@ -45,7 +47,7 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
         .init_with_setup_async()
         .await
         .map_err(|e| HearthError::GpuUnavailable(format!("{e}")))?;
-    let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device) };
+    let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -80,13 +82,22 @@ pub fn device() -> Result<Gpu, HearthError> {
         // burn panics in some no-adapter paths; a missing GPU must be an error, not a crash.
         let init = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
         match init {
-            Ok(Ok((device, setup))) => Ok(Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device) }),
+            Ok(Ok((device, setup))) => Ok(Gpu {
+                device,
+                adapter: describe(&setup.adapter),
+                limits: limits_of(&setup.device),
+                software: is_software(&setup.adapter),
+            }),
             Ok(Err(e)) => Err(format!("{e}")),
             Err(_) => Err("wgpu initialisation panicked (no adapter?)".to_string()),
         }
     })
     .clone()
     .map_err(HearthError::GpuUnavailable)
+}
+
+fn is_software(adapter: &burn::tensor::wgpu::wgpu::Adapter) -> bool {
+    adapter.get_info().device_type == burn::tensor::wgpu::wgpu::DeviceType::Cpu
 }
 
 /// "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan, Cpu)"

@@ -30,16 +30,16 @@ export async function startServer(port, mounts) {
   };
 }
 
-/** Chromium with WebGPU, a fresh profile (persistent, so IndexedDB and the service worker
- *  survive reloads within one test). */
-export async function launch(options = {}) {
+/** Chromium (with WebGPU unless `webgpu: false`), a fresh persistent profile, so IndexedDB and
+ *  the service worker survive reloads within one test. */
+export async function launch(options = {}, { webgpu = true } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'hearth-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     ...options,
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-sandbox', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   return context;
 }

@@ -1,7 +1,9 @@
 // The npm package (pkg/, built by `make web`) from a page, in headless Chromium: a Worker engine
-// loads the real model from a URL into IndexedDB, streams golden tokens, aborts mid-generation,
-// completes again, and loads a second time from the cache with the model's server stopped (the
-// page's own files stay served: offline pages are the service worker's job, see app.test.mjs).
+// on WebGPU loads the real model from a URL into IndexedDB, streams golden tokens, aborts
+// mid-generation, completes again; a browser without WebGPU falls back to the CPU backend (wasm
+// simd128) with the same tokens; and a second load comes from the cache with the model's server
+// stopped (the page's own files stay served: offline pages are the service worker's job, see
+// app.test.mjs).
 // Run: `make test-package` (part of `make test-web`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ await run('package', async (defer) => {
     await hearth.deleteCachedModel('SmolLM2-135M-Instruct.Q4_1.gguf');
     const phases = new Set();
     const t0 = performance.now();
-    window.engine = await hearth.createEngine(url, { onProgress: (p) => phases.add(p.phase) });
+    window.engine = await hearth.createEngine(url, { backend: 'webgpu', onProgress: (p) => phases.add(p.phase) });
     return { ms: performance.now() - t0, phases: [...phases], info: await engine.info(), cached: await hearth.listCachedModels() };
   }, modelUrl);
   check(load.info.backend === 'webgpu', 'engine runs on WebGPU', load.info.adapter);
@@ -84,6 +86,27 @@ await run('package', async (defer) => {
   check(bad?.code === 'bad_model', 'a broken model is a bad_model error', JSON.stringify(bad));
   await page.evaluate(() => engine.unload());
 
+  // A browser without WebGPU (Chromium without --enable-unsafe-webgpu: requestAdapter() is null):
+  // 'auto' picks the CPU backend, which gives the same golden tokens.
+  const plain = await launch({}, { webgpu: false });
+  const p2 = await plain.newPage();
+  await p2.goto(`${server.url}/tests/browser/package.html`);
+  await p2.waitForFunction(() => document.title === 'ready');
+  const cpu = await p2.evaluate(async ({ url, prompt, n }) => {
+    const forced = await hearth.createEngine(url, { backend: 'webgpu' }).then(() => null, (e) => e.code);
+    const e = await hearth.createEngine(url);
+    const info = await e.info();
+    const c = await e.complete({ prompt, maxTokens: n, temperature: 0 });
+    await e.unload();
+    return { forced, info, c, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
+  }, { url: modelUrl, prompt: g0.prompt, n });
+  await plain.close();
+  check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
+  check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
+  const t = cpu.c.timings;
+  check(JSON.stringify(cpu.c.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `CPU backend: greedy tokens equal the golden ${n}`,
+    `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`);
+
   // Model server gone: the model loads from IndexedDB (in a Worker and on the page).
   await models.stop();
   models = { stop: async () => {} };
@@ -94,12 +117,12 @@ await run('package', async (defer) => {
       const e = await hearth.createEngine(url, { worker });
       const info = await e.info();
       const c = await e.complete({ prompt: 'def fibonacci(n):\n', maxTokens: 6, temperature: 0 });
-      out[worker ? 'worker' : 'page'] = { source: info.source, ms: performance.now() - t0, tokens: c.tokens };
+      out[worker ? 'worker' : 'page'] = { source: info.source, backend: info.backend, ms: performance.now() - t0, tokens: c.tokens };
       await e.unload();
     }
     return out;
   }, modelUrl);
   check(offline.worker.source === 'cache' && offline.page.source === 'cache', 'second load comes from the cache with the server stopped',
-    `worker ${(offline.worker.ms / 1000).toFixed(1)} s, page ${(offline.page.ms / 1000).toFixed(1)} s`);
+    `worker ${(offline.worker.ms / 1000).toFixed(1)} s, page ${(offline.page.ms / 1000).toFixed(1)} s, backend ${offline.worker.backend}`);
   check(JSON.stringify(offline.worker.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, 6)), 'cached model gives the golden tokens');
 });

@@ -1,0 +1,103 @@
+//! The CPU backend in a real browser (headless Chromium): the wasm simd128 build of
+//! `cpu::quant_dot` against its f64 twin at the model's shapes, and the CPU model reproducing
+//! the golden greedy tokens. Run: `make test-web`.
+#![cfg(target_family = "wasm")]
+
+use hearth::cpu::quant_dot;
+use hearth::engine::{CompletionRequest, Engine};
+use hearth::quant::{QuantKind, QK};
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MODEL_URL: &str = match option_env!("HEARTH_MODEL_URL") {
+    Some(u) => u,
+    None => "http://127.0.0.1:8766/SmolLM2-135M-Instruct.Q4_1.gguf",
+};
+/// As in tests/cpu.rs: f32 accumulation over ≤ 1536 products.
+const QUANT_DOT_REL_TOLERANCE: f64 = 1e-5;
+
+/// SplitMix64, as tests/common (which is native-only).
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn f32(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..rows * cols / QK {
+        let start = out.len();
+        out.extend_from_slice(&half::f16::from_f32(rng.f32(0.002, 0.05)).to_bits().to_le_bytes());
+        if kind == QuantKind::Q4_1 {
+            out.extend_from_slice(&half::f16::from_f32(rng.f32(-0.4, 0.0)).to_bits().to_le_bytes());
+        }
+        while out.len() - start < kind.block_bytes() {
+            out.push(rng.next() as u8);
+        }
+    }
+    out
+}
+
+#[wasm_bindgen_test]
+fn quant_dot_simd128_matches_reference() {
+    let mut rng = Rng(11);
+    for kind in [QuantKind::Q4_0, QuantKind::Q4_1, QuantKind::Q8_0] {
+        for (cols, rows, n_tok) in [(576, 1536, 1), (1536, 576, 3), (576, 49152, 1)] {
+            let w = random_matrix(kind, rows, cols, &mut rng);
+            let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+            let mut y = vec![0f32; n_tok * rows];
+            quant_dot::matmul(kind, &w, rows, cols, &x, &quant_dot::block_sums(&x), &mut y);
+            let (want, mag) = hearth::quant::matmul_reference(kind, &w, rows, cols, &x);
+            let worst = y.iter().zip(&want).zip(&mag).map(|((g, w), m)| (*g as f64 - w).abs() / m.max(1e-30)).fold(0f64, f64::max);
+            console_log!("quant_dot simd128 {kind:?} {cols}x{rows} tokens {n_tok}: worst rel err {worst:.2e}");
+            assert!(worst <= QUANT_DOT_REL_TOLERANCE, "{kind:?} {cols}x{rows}: {worst:.2e}");
+        }
+    }
+}
+
+async fn fetch_bytes(url: &str) -> Vec<u8> {
+    let window = web_sys::window().expect("window");
+    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await.expect("fetch").dyn_into().expect("response");
+    let buf = JsFuture::from(resp.array_buffer().expect("body")).await.expect("body");
+    js_sys::Uint8Array::new(&buf).to_vec()
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    v.as_array().expect("ids").iter().map(|x| x.as_u64().expect("id") as u32).collect()
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_golden_greedy_tokens() {
+    let bytes = fetch_bytes(MODEL_URL).await;
+    let mut engine = Engine::load_cpu(&bytes, 256).expect("load model");
+    drop(bytes);
+    assert_eq!(engine.backend.name(), "cpu");
+    let golden: Value = serde_json::from_str(include_str!("fixtures/smollm2-135m-q4_1.json")).expect("fixture");
+    let n_generate = golden["n_generate"].as_u64().expect("n") as usize;
+    for p in golden["prompts"].as_array().expect("prompts").iter().take(2) {
+        let prompt = p["prompt"].as_str().expect("prompt");
+        let must = p["greedy_must_match_len"].as_u64().expect("len") as usize;
+        let mut req = CompletionRequest::greedy(prompt, n_generate);
+        req.ignore_eos = true;
+        let c = engine.complete_async(&req, &mut |_| {}, &|| false).await.expect("complete");
+        assert_eq!(c.prompt_ids, ids(&p["prompt_ids"]));
+        assert_eq!(&c.generated_ids[..must], &ids(&p["reference_greedy_ids"])[..must], "{prompt:?} → {:?}", c.text);
+        console_log!(
+            "cpu {prompt:?}: {must} tokens match; prefill {:.1} tok/s, decode {:.1} tok/s",
+            c.timings.prefill_tokens as f64 / c.timings.prefill.as_secs_f64(),
+            c.timings.decode_tokens as f64 / c.timings.decode.as_secs_f64()
+        );
+    }
+}
