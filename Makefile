@@ -10,7 +10,7 @@ MODEL_DIR := $(dir $(MODEL))
 PORT ?= 8080
 APP_DIR ?= dist
 
-.PHONY: app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
+.PHONY: bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -71,6 +71,10 @@ build:
 bench: setup model
 	cargo bench --bench kernels
 	cargo bench --bench e2e
+
+## In headless Chromium: hearth (WebGPU, CPU) vs wllama on the same GGUF and prompt; a Markdown table.
+bench-web: web model
+	node benches/browser.mjs
 
 lint:
 	cargo clippy --release --all-targets -- -D warnings

@@ -2,7 +2,7 @@
 """A static server on loopback for the app and the browser tests: several directories mounted
 at URL prefixes, HTTP Range (resumable model downloads), CORS, and the right MIME types for
 wasm and JS modules. Usage: serve.py PORT [PREFIX=DIR ...]   e.g. serve.py 8080 /=www /models=~/m
-With no mounts it serves the current directory at /."""
+With no mounts it serves the current directory at /. HEARTH_ISOLATE=1 adds COOP/COEP headers."""
 import http.server, os, re, sys, urllib.parse
 
 MOUNTS = []  # (prefix, dir), longest prefix first
@@ -28,6 +28,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         # Always revalidate: the service worker, not the HTTP cache, decides what is offline.
         self.send_header("Cache-Control", "no-cache")
+        if os.environ.get("HEARTH_ISOLATE"):
+            # Cross-origin isolation: SharedArrayBuffer, so wasm threads (wllama's) can run.
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
+            self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
         super().end_headers()
 
     def do_GET(self):

@@ -13,9 +13,9 @@ export const MODEL_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
 /** Serve `mounts` ({ '/': dir, ... }) on `port`; resolves once it answers. */
-export async function startServer(port, mounts) {
+export async function startServer(port, mounts, env = {}) {
   const args = [join(ROOT, 'scripts/serve.py'), String(port), ...Object.entries(mounts).map(([p, d]) => `${p}=${d}`)];
-  const proc = spawn('python3', args, { stdio: 'inherit' });
+  const proc = spawn('python3', args, { stdio: 'inherit', env: { ...process.env, ...env } });
   for (let i = 0; i < 100; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/`, { method: 'HEAD' });

@@ -1,0 +1,76 @@
+// Browser benchmark, side by side in one headless Chromium run: hearth (WebGPU, and the wasm
+// simd128 CPU backend) against wllama (@wllama/wllama, 1 and 2 threads, COOP/COEP set) on the
+// same GGUF and the same prompt: model load (cold from the network, then from each engine's
+// cache), prefill tok/s of a ≈512-token prompt, decode tok/s of 128 tokens, peak memory; plus the
+// WebGPU adapter's read bandwidth, to judge the WebGPU path by. Each engine gets a fresh browser.
+// Run: `make bench-web` (needs `make web` and the model). Prints a Markdown table.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer } from '../tests/browser/harness.mjs';
+
+const PORT = Number(process.env.HEARTH_BENCH_PORT || 8795);
+const HANDLERS = 9; // ≈ 500 prompt tokens (each engine reports its own count)
+const DECODE = 128;
+const KINDS = (process.env.KINDS || 'read-bandwidth,hearth-webgpu,hearth-cpu,wllama-1,wllama-2').split(',');
+const ARGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Peak resident memory (VmHWM) summed over the running Chromium's processes, in bytes (one
+ *  browser runs at a time). */
+function peakMemory() {
+  let total = 0;
+  let pids = [];
+  try { pids = execFileSync('pgrep', ['-f', CHROMIUM.replace('/usr/bin/', '/usr/lib/chromium/')]).toString().trim().split(/\s+/); } catch {}
+  for (const p of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {}
+  }
+  return total;
+}
+
+const server = await startServer(PORT, { '/': ROOT, '/models': MODEL_DIR }, { HEARTH_ISOLATE: '1' });
+const modelUrl = `${server.url}/models/${MODEL_FILE}`;
+const modelBytes = statSync(join(MODEL_DIR, MODEL_FILE)).size;
+const rows = [];
+let readGbps = null;
+try {
+  for (const kind of KINDS) {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => m.type() === 'error' && console.error('  page:', m.text()));
+      await page.goto(`${server.url}/benches/browser.html?model=${encodeURIComponent(modelUrl)}`);
+      await page.waitForFunction(() => document.title === 'ready');
+      const base = peakMemory();
+      const r = await page.evaluate(({ kind, h, d }) => window.bench(kind, h, d), { kind, h: HANDLERS, d: DECODE });
+      const peak = peakMemory();
+      if (r.error) { console.error(`${kind}: ${r.error}`); continue; }
+      if (kind === 'read-bandwidth') { readGbps = r.gbps; console.error(`WebGPU adapter read bandwidth: ${r.gbps.toFixed(2)} GB/s`); continue; }
+      r.peakMB = (peak - base) / 1e6;
+      rows.push(r);
+      console.error(`${r.engine}: ${JSON.stringify(r)}`);
+    } finally {
+      await browser.close();
+    }
+  }
+} finally {
+  await server.stop();
+}
+
+const f = (x, d = 1) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(d));
+const ref = (name) => rows.find((r) => r.engine === name);
+const w2 = ref('wllama 2 threads') || ref('wllama 1 thread');
+console.log(`| engine | load cold s | load cached s | prompt tokens | prefill tok/s | decode tok/s | peak memory MB | decode vs ${w2 ? w2.engine : 'wllama'} |`);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(`| ${r.engine} (${r.detail}) | ${f(r.cold / 1000, 2)} | ${f(r.cached / 1000, 2)} | ${r.promptTokens} | ${f(r.prefill)} | ${f(r.decode)} | ${f(r.peakMB, 0)} | ${w2 ? f(r.decode / w2.decode, 2) + '×' : '—'} |`);
+}
+const gpu = ref('hearth webgpu');
+if (gpu && readGbps) {
+  const gbps = gpu.decode * modelBytes / 1e9;
+  console.log(`\nWebGPU decode streams ≈ ${f(gbps, 2)} GB/s of weights (${f(modelBytes / 1e6, 0)} MB a token) = ${f(gbps / readGbps, 2)} of the adapter's ${f(readGbps, 2)} GB/s read bandwidth.`);
+}
