@@ -85,12 +85,14 @@ pub struct Completion {
 
 /// The model and its KV cache on one backend: the GPU (burn/wgpu + our WGSL kernels) or the CPU
 /// (`cpu`, wasm simd128), for browsers without WebGPU.
+#[allow(clippy::large_enum_variant)] // one per engine, never moved in a hot path
 pub enum Backend {
     Gpu { model: Llama, cache: KvCache },
     Cpu { model: CpuLlama, cache: CpuKvCache },
 }
 
 /// Logits as a backend produces them: still on the GPU, or already on the host.
+#[allow(clippy::large_enum_variant)] // one per forward pass, consumed at once
 enum Logits {
     Gpu(Tensor<2>),
     Cpu(Vec<f32>),

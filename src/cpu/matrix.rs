@@ -20,7 +20,7 @@ pub struct CpuMatrix {
 impl CpuMatrix {
     pub fn new(w: &WeightRef<'_>, bias: Option<&WeightRef<'_>>) -> Result<Self, HearthError> {
         let data = match QuantKind::from_ggml(w.ty) {
-            Some(kind) if w.cols % QK == 0 => Data::Quant(kind, w.bytes.to_vec()),
+            Some(kind) if w.cols.is_multiple_of(QK) => Data::Quant(kind, w.bytes.to_vec()),
             Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not a multiple of {QK}", w.name, w.cols))),
             None => Data::Dense(
                 float::to_f32(w.ty, w.bytes).map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?,

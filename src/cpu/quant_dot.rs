@@ -39,7 +39,7 @@ const fn header(kind: QuantKind) -> usize {
 pub fn matmul(kind: QuantKind, w: &[u8], rows: usize, cols: usize, x: &[f32], xsum: &[f32], y: &mut [f32]) {
     let nb = cols / QK;
     let n_tok = x.len() / cols;
-    assert!(cols % QK == 0 && w.len() == rows * nb * kind.block_bytes() && y.len() == n_tok * rows && xsum.len() == n_tok * nb);
+    assert!(cols.is_multiple_of(QK) && w.len() == rows * nb * kind.block_bytes() && y.len() == n_tok * rows && xsum.len() == n_tok * nb);
     // SAFETY: lengths checked above; on wasm32 the module is built for engines with SIMD.
     unsafe { imp::matmul_rows(kind, w, rows, cols, x, xsum, y) }
 }

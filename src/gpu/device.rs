@@ -26,7 +26,7 @@ pub struct Limits {
 
 fn limits_of(device: &burn::tensor::wgpu::wgpu::Device) -> Limits {
     let l = device.limits();
-    Limits { max_buffer_size: l.max_buffer_size, max_storage_buffer_binding_size: l.max_storage_buffer_binding_size as u64 }
+    Limits { max_buffer_size: l.max_buffer_size, max_storage_buffer_binding_size: l.max_storage_buffer_binding_size }
 }
 
 #[cfg(not(target_family = "wasm"))]
