@@ -10,7 +10,7 @@ MODEL_DIR := $(dir $(MODEL))
 PORT ?= 8080
 APP_DIR ?= dist
 
-.PHONY: bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
+.PHONY: setup-wasm bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -36,15 +36,15 @@ test-wasm: setup-web model
 	scripts/test-web.sh
 
 ## playwright-core: the npm package from a page (Worker, streaming, abort, offline reload).
-test-package: web model
+test-package: setup-web web model
 	node tests/browser/package.test.mjs
 
 ## playwright-core: the PWA end to end (download, offline reload, ghost text, Tab).
-test-app: build-app model
+test-app: setup-web build-app model
 	node tests/browser/app.test.mjs
 
 ## The npm package (ESM + wasm + types) in pkg/.
-web: setup-web
+web: setup-wasm
 	scripts/build-web.sh pkg
 
 ## The PWA in $(APP_DIR)/ (app bundle, service worker, manifest, icons, the package under pkg/).
@@ -59,6 +59,10 @@ model:
 ## System packages: lavapipe (Vulkan on the CPU) for wgpu when there is no GPU. Idempotent.
 setup:
 	@scripts/setup.sh
+
+## Build tooling for the package and the app: wasm32 target, wasm-bindgen-cli, wasm-pack, npm packages.
+setup-wasm:
+	@scripts/setup.sh wasm
 
 ## Browser tooling: Chromium + ChromeDriver, the wasm32 target, wasm-bindgen-cli, wasm-pack, npm packages. Idempotent.
 setup-web:

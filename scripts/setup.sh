@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Install what hearth needs, idempotently. Always: a Vulkan driver (lavapipe when there is no GPU)
-# for native wgpu. With `web`: Chromium + ChromeDriver for the browser tests (WebGPU on
-# SwiftShader), the wasm32 target, wasm-bindgen-cli at the exact version Cargo.lock pins,
-# wasm-pack, and the npm packages of package-lock.json (playwright-core, esbuild, CodeMirror).
-# Usage: scripts/setup.sh [web]
+# for native wgpu. With `wasm` (building the npm package and the app): the wasm32 target,
+# wasm-bindgen-cli at the exact version Cargo.lock pins, wasm-pack, and the npm packages of
+# package-lock.json (esbuild, CodeMirror, playwright-core, wllama). With `web`: all that plus
+# Chromium + ChromeDriver for the browser tests (WebGPU on SwiftShader).
+# Usage: scripts/setup.sh [wasm|web]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
-web=false; [ "${1:-}" = web ] && web=true
+web=false; wasm=false
+case "${1:-}" in web) web=true; wasm=true ;; wasm) wasm=true ;; esac
 if $web; then
   [ -x /usr/lib/chromium/chromium ] || need+=(chromium)
   [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
   command -v curl >/dev/null || need+=(curl)
+fi
+if $wasm; then
   command -v npm >/dev/null || need+=(nodejs npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -22,7 +26,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-$web || exit 0
+$wasm || exit 0
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 ver=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$ver"; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests: the wasm build on WebGPU (SwiftShader in headless Chromium), with the real model
-# served on loopback. Needs chromium + chromium-driver and wasm-bindgen-cli matching Cargo.lock.
+# served on loopback. Needs chromium + chromium-driver, wasm-pack and wasm-bindgen-cli matching
+# Cargo.lock (scripts/setup.sh web).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${HEARTH_TEST_PORT:-8766}"
@@ -12,4 +13,8 @@ for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$PORT/Smol
 export HEARTH_MODEL_URL="http://127.0.0.1:$PORT/SmolLM2-135M-Instruct.Q4_1.gguf"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1200}"
-cargo test --release --target wasm32-unknown-unknown --test web --test store --test cpu_web -- --nocapture
+# wasm-pack test = cargo test on wasm32 with wasm-bindgen-test-runner driving ChromeDriver; the
+# flags make it use the installed ChromeDriver and wasm-bindgen (nothing is downloaded) and
+# webdriver.json for Chromium's binary and WebGPU flags.
+wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install --release . \
+  --test web --test store --test cpu_web -- --nocapture

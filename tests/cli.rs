@@ -1,5 +1,6 @@
 //! The CLI as users and the benchmarks call it: JSON output, and clean errors (no panic trace)
 //! for a missing, truncated or unsupported model file.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

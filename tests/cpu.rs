@@ -1,6 +1,7 @@
 //! The CPU backend's kernel (`cpu::quant_dot`) against its f64 twin (`quant::matmul_reference`)
 //! at the model's real shapes, one token (decode) and several (prefill). Natively this checks the
 //! plain-loop build; `tests/cpu_web.rs` checks the wasm simd128 build in the browser.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

@@ -3,20 +3,16 @@
 //! the golden greedy tokens. Run: `make test-web`.
 #![cfg(target_family = "wasm")]
 
+mod web_common;
+
 use hearth::cpu::quant_dot;
-use hearth::engine::{CompletionRequest, Engine};
+use hearth::engine::Engine;
 use hearth::quant::{QuantKind, QK};
-use serde_json::Value;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+use web_common::{check_golden_greedy, fetch_bytes, MODEL_URL};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MODEL_URL: &str = match option_env!("HEARTH_MODEL_URL") {
-    Some(u) => u,
-    None => "http://127.0.0.1:8766/SmolLM2-135M-Instruct.Q4_1.gguf",
-};
 /// As in tests/cpu.rs: f32 accumulation over ≤ 1536 products.
 const QUANT_DOT_REL_TOLERANCE: f64 = 1e-5;
 
@@ -67,37 +63,11 @@ fn quant_dot_simd128_matches_reference() {
     }
 }
 
-async fn fetch_bytes(url: &str) -> Vec<u8> {
-    let window = web_sys::window().expect("window");
-    let resp: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await.expect("fetch").dyn_into().expect("response");
-    let buf = JsFuture::from(resp.array_buffer().expect("body")).await.expect("body");
-    js_sys::Uint8Array::new(&buf).to_vec()
-}
-
-fn ids(v: &Value) -> Vec<u32> {
-    v.as_array().expect("ids").iter().map(|x| x.as_u64().expect("id") as u32).collect()
-}
-
 #[wasm_bindgen_test]
 async fn cpu_backend_golden_greedy_tokens() {
     let bytes = fetch_bytes(MODEL_URL).await;
     let mut engine = Engine::load_cpu(&bytes, 256).expect("load model");
     drop(bytes);
     assert_eq!(engine.backend.name(), "cpu");
-    let golden: Value = serde_json::from_str(include_str!("fixtures/smollm2-135m-q4_1.json")).expect("fixture");
-    let n_generate = golden["n_generate"].as_u64().expect("n") as usize;
-    for p in golden["prompts"].as_array().expect("prompts").iter().take(2) {
-        let prompt = p["prompt"].as_str().expect("prompt");
-        let must = p["greedy_must_match_len"].as_u64().expect("len") as usize;
-        let mut req = CompletionRequest::greedy(prompt, n_generate);
-        req.ignore_eos = true;
-        let c = engine.complete_async(&req, &mut |_| {}, &|| false).await.expect("complete");
-        assert_eq!(c.prompt_ids, ids(&p["prompt_ids"]));
-        assert_eq!(&c.generated_ids[..must], &ids(&p["reference_greedy_ids"])[..must], "{prompt:?} → {:?}", c.text);
-        console_log!(
-            "cpu {prompt:?}: {must} tokens match; prefill {:.1} tok/s, decode {:.1} tok/s",
-            c.timings.prefill_tokens as f64 / c.timings.prefill.as_secs_f64(),
-            c.timings.decode_tokens as f64 / c.timings.decode.as_secs_f64()
-        );
-    }
+    check_golden_greedy(&mut engine).await;
 }

@@ -1,5 +1,6 @@
 //! The GGUF reader on well-formed and hostile input: every malformed file is a typed error,
 //! never a panic or an unbounded allocation.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

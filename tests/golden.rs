@@ -1,5 +1,6 @@
 //! The engine against the float64 reference of the same GGUF (tests/fixtures, `how_to_compare`):
 //! tokenization, teacher-forced logits at every position, greedy decoding.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

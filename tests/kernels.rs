@@ -1,5 +1,6 @@
 //! Every kernel against its CPU twin (`quant::matmul_reference`, f64 accumulate) at the model's
 //! real shapes: (in × out) 576×1536, 1536×576, 576×49152.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! KV-cache equivalences on the real model: prefill of n tokens == n single steps, and
 //! truncate(k) + re-prefill == a fresh prefill; the engine's prefix reuse changes nothing.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The float kernels against their f64 twins in `hearth::reference`, at the model's shapes.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 

@@ -3,16 +3,16 @@
 //! while the rest stays usable, and a second load with no server at all. Run: `make test-web`.
 #![cfg(target_family = "wasm")]
 
+mod web_common;
+
 use hearth::store::{self, Progress};
 use sha2::{Digest, Sha256};
 use wasm_bindgen_test::*;
 
+use web_common::MODEL_URL;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MODEL_URL: &str = match option_env!("HEARTH_MODEL_URL") {
-    Some(u) => u,
-    None => "http://127.0.0.1:8766/SmolLM2-135M-Instruct.Q4_1.gguf",
-};
 /// Nothing listens on the discard port: a load from here must be served by the store alone.
 const DEAD_URL: &str = "http://127.0.0.1:9/SmolLM2-135M-Instruct.Q4_1.gguf";
 const SIZE: usize = 98_362_432;

@@ -1,4 +1,5 @@
 //! Streaming decode never splits a UTF-8 character; the sampler is deterministic and honours its knobs.
+#![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 use hearth::sampler::{argmax, Sampler, SamplerConfig};
 use hearth::tokenizer::StreamDecoder;
