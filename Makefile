@@ -10,7 +10,7 @@ MODEL_DIR := $(dir $(MODEL))
 PORT ?= 8080
 APP_DIR ?= dist
 
-.PHONY: setup-wasm bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
+.PHONY: lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -82,3 +82,7 @@ bench-web: web model
 
 lint:
 	cargo clippy --release --all-targets -- -D warnings
+
+## Clippy on the wasm32 build too (fetch, store, web API, simd128 kernels); not in CI (a cold check of every dependency).
+lint-wasm: setup-wasm
+	cargo clippy --release --target wasm32-unknown-unknown --lib --tests -- -D warnings

@@ -218,7 +218,7 @@ pub async fn load(
     signal: Option<&AbortSignal>,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(Vec<u8>, LoadStats), HearthError> {
-    if chunk_size == 0 || chunk_size > MAX_CHUNK || chunk_size % 4 != 0 {
+    if chunk_size == 0 || chunk_size > MAX_CHUNK || !chunk_size.is_multiple_of(4) {
         return Err(HearthError::InvalidRequest(format!("chunk size {chunk_size}: must be a multiple of 4 up to {MAX_CHUNK}")));
     }
     let db = open_db().await?;

@@ -44,3 +44,24 @@ fn quant_dot_q8_0_matches_reference() {
     check(QuantKind::Q8_0, 1);
     check(QuantKind::Q8_0, 5);
 }
+
+/// Worst |cpu − twin| / max|twin| for attention (f32 softmax and sums over ≤ 64 keys).
+const ATTENTION_REL_TOLERANCE: f64 = 1e-5;
+
+#[test]
+fn attention_matches_reference() {
+    use hearth::reference::AttentionShape;
+    let mut rng = TestRng::new(5);
+    for (t, pos) in [(1, 40), (5, 20)] {
+        let shape = AttentionShape { heads: 9, kv_heads: 3, hd: 64, pos, capacity: 64 };
+        let q: Vec<f32> = (0..t * 9 * 64).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let k: Vec<f32> = (0..3 * 64 * 64).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let v: Vec<f32> = (0..3 * 64 * 64).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let got = hearth::cpu::attention::forward(&q, &k, &v, shape);
+        let want = hearth::reference::attention(&q, &k, &v, shape);
+        let scale = want.iter().fold(0f64, |m, w| m.max(w.abs()));
+        let worst = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs() / scale).fold(0f64, f64::max);
+        eprintln!("cpu attention t={t} pos={pos}: worst rel err {worst:.2e}");
+        assert!(worst <= ATTENTION_REL_TOLERANCE, "t={t} pos={pos}: {worst:.2e}");
+    }
+}

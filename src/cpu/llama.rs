@@ -2,6 +2,7 @@
 //! applies it per arch, grouped-query attention over the KV cache, SwiGLU, tied output) in plain
 //! f32 loops, the weight matmuls through `quant_dot`.
 
+use super::attention;
 use super::kv_cache::CpuKvCache;
 use super::matrix::CpuMatrix;
 use super::quant_dot;
@@ -9,6 +10,7 @@ use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::model::{Config, Embedding, ModelRefs, RopeStyle, WeightRef};
 use crate::quant::float;
+use crate::reference::AttentionShape;
 
 struct Layer {
     attn_norm: Vec<f32>, // (n_embd)
@@ -110,9 +112,6 @@ impl CpuLlama {
             })
             .collect(); // (t, hd/2)
         let mut x = self.embedding.lookup(ids)?; // (t, n_embd)
-        let group = c.n_head / c.n_head_kv;
-        let scale = 1.0 / (hd as f32).sqrt();
-        let mut scores = vec![0f32; pos + t];
         for (l, layer) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &layer.attn_norm, c.rms_eps);
             let hsum = quant_dot::block_sums(&h);
@@ -130,33 +129,8 @@ impl CpuLlama {
                     values[dst..dst + hd].copy_from_slice(&v[src..src + hd]);
                 }
             }
-            // Attention: query ti sees keys 0..=pos+ti.
-            let mut att = vec![0f32; t * c.n_head * hd]; // (t, n_head, hd)
-            for ti in 0..t {
-                let n_keys = pos + ti + 1;
-                for h in 0..c.n_head {
-                    let kh = h / group;
-                    let qr = &q[(ti * c.n_head + h) * hd..][..hd];
-                    let kbase = kh * capacity * hd;
-                    let mut max = f32::NEG_INFINITY;
-                    for (j, s) in scores[..n_keys].iter_mut().enumerate() {
-                        let kr = &keys[kbase + j * hd..][..hd];
-                        *s = qr.iter().zip(kr).map(|(a, b)| a * b).sum::<f32>() * scale;
-                        max = max.max(*s);
-                    }
-                    let mut sum = 0f32;
-                    for s in &mut scores[..n_keys] {
-                        *s = (*s - max).exp();
-                        sum += *s;
-                    }
-                    let out = &mut att[(ti * c.n_head + h) * hd..][..hd];
-                    for (j, &p) in scores[..n_keys].iter().enumerate() {
-                        let vr = &values[kbase + j * hd..][..hd];
-                        out.iter_mut().zip(vr).for_each(|(o, v)| *o += p * v);
-                    }
-                    out.iter_mut().for_each(|o| *o /= sum);
-                }
-            }
+            let shape = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, hd, pos, capacity };
+            let att = attention::forward(&q, keys, values, shape); // (t, n_head, hd)
             let o = layer.wo.forward(&att);
             x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
             let h = rms_norm(&x, &layer.ffn_norm, c.rms_eps);

@@ -2,6 +2,7 @@
 //! graph in plain Rust, f32 throughout, with the quantized weights read in place by `quant_dot`
 //! (wasm `simd128`). Its results are held to the same golden fixtures as the GPU model.
 
+pub mod attention;
 pub mod kv_cache;
 pub mod llama;
 pub mod matrix;
