@@ -183,11 +183,13 @@ impl Engine {
         Ok(Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name: model_name(&g), cached_ids: Vec::new() })
     }
 
-    /// Parse a GGUF model for the CPU backend (no GPU involved).
-    pub fn load_cpu(bytes: &[u8], context: usize) -> Result<Self, HearthError> {
-        let g = Gguf::parse(bytes)?;
+    /// Parse a GGUF model for the CPU backend (no GPU involved). The model keeps `bytes` and
+    /// reads its quantized weights from them in place.
+    pub fn load_cpu(bytes: Vec<u8>, context: usize) -> Result<Self, HearthError> {
+        let file = std::sync::Arc::new(bytes);
+        let g = Gguf::parse(&file)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
-        let model = CpuLlama::load(&g)?;
+        let model = CpuLlama::load(&g, &file)?;
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let adapter = if cfg!(target_arch = "wasm32") { "wasm simd128, 1 thread" } else { "native CPU, 1 thread" };

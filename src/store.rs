@@ -161,14 +161,22 @@ async fn read_verified(db: &Database, m: &Manifest, on_progress: &mut dyn FnMut(
     out.try_reserve_exact(total as usize).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
     for (i, want) in m.chunks.iter().enumerate() {
         let value = get(db, CHUNKS, chunk_key(&m.id, i)).await?;
-        let bytes = value.and_then(|v| v.dyn_into::<Uint8Array>().ok()).map(|a| a.to_vec());
+        let array = value.and_then(|v| v.dyn_into::<Uint8Array>().ok());
         let expected_len = m.chunk_size.min(m.size - i as u64 * m.chunk_size) as usize;
-        let ok = bytes.as_ref().is_some_and(|b| b.len() == expected_len && &sha256_hex(b) == want);
-        let Some(bytes) = bytes.filter(|_| ok) else {
+        // Copied straight into place (no intermediate Vec), then hashed where it lies.
+        let start = out.len();
+        let ok = match array {
+            Some(a) if a.length() as usize == expected_len => {
+                out.resize(start + expected_len, 0);
+                a.copy_to(&mut out[start..]);
+                &sha256_hex(&out[start..]) == want
+            }
+            _ => false,
+        };
+        if !ok {
             demote(db, m, i).await?;
             return Err(HearthError::CorruptCache(format!("model '{}': chunk {i} is missing or fails its sha256", m.id)));
-        };
-        out.extend_from_slice(&bytes);
+        }
         on_progress(Progress { phase: "verify", loaded: out.len() as u64, total: Some(total) });
     }
     Ok(out)

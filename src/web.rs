@@ -141,15 +141,18 @@ pub struct WasmEngine {
 }
 
 impl WasmEngine {
-    async fn from_bytes(bytes: &[u8], gpu: Option<gpu::Gpu>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
+    /// Takes the bytes: the CPU backend keeps them (its weights are read in place), the GPU one
+    /// drops them once uploaded.
+    async fn from_bytes(bytes: Vec<u8>, gpu: Option<gpu::Gpu>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
         let context = options.context.unwrap_or(DEFAULT_CONTEXT);
-        progress(on_progress, "upload", 0.0, Some(bytes.len() as f64));
+        let n = bytes.len() as f64;
+        progress(on_progress, "upload", 0.0, Some(n));
         let engine = match gpu {
-            Some(gpu) => Engine::load(bytes, &gpu, context),
+            Some(gpu) => Engine::load(&bytes, &gpu, context),
             None => Engine::load_cpu(bytes, context),
         }
         .map_err(js_error)?;
-        progress(on_progress, "upload", bytes.len() as f64, Some(bytes.len() as f64));
+        progress(on_progress, "upload", n, Some(n));
         Ok(engine)
     }
 }
@@ -161,7 +164,7 @@ impl WasmEngine {
         let t0 = js_sys::Date::now();
         let options = load_options(options)?;
         let gpu = choose_backend(&options).await?;
-        let engine = Self::from_bytes(&bytes.to_vec(), gpu, &options, &on_progress).await?;
+        let engine = Self::from_bytes(bytes.to_vec(), gpu, &options, &on_progress).await?;
         Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0 })
     }
 
@@ -182,7 +185,7 @@ impl WasmEngine {
             (_, 0) => "network".to_string(),
             (_, at) => format!("network (resumed at {at})"),
         };
-        let engine = Self::from_bytes(&bytes, gpu, &options, &on_progress).await?;
+        let engine = Self::from_bytes(bytes, gpu, &options, &on_progress).await?;
         Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0 })
     }
 

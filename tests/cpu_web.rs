@@ -32,8 +32,7 @@ fn attention_simd128_matches_reference() {
 #[wasm_bindgen_test]
 async fn cpu_backend_golden_greedy_tokens() {
     let bytes = fetch_bytes(MODEL_URL).await;
-    let mut engine = Engine::load_cpu(&bytes, 256).expect("load model");
-    drop(bytes);
+    let mut engine = Engine::load_cpu(bytes, 256).expect("load model");
     assert_eq!(engine.backend.name(), "cpu");
     check_golden_greedy(&mut engine).await;
 }

@@ -22,7 +22,7 @@ fn engine() -> Option<Engine> {
 /// The same model on the CPU backend (no GPU needed).
 fn cpu_engine() -> Option<Engine> {
     let path = common::model_path()?;
-    Some(Engine::load_cpu(&std::fs::read(path).expect("read model"), 512).expect("load model"))
+    Some(Engine::load_cpu(std::fs::read(path).expect("read model"), 512).expect("load model"))
 }
 
 fn check_top(what: &str, logits: &[f32], expected: &Value, worst: &mut f64) {

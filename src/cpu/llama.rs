@@ -8,7 +8,8 @@ use super::matrix::CpuMatrix;
 use super::quant_dot;
 use crate::error::HearthError;
 use crate::gguf::Gguf;
-use crate::model::{Config, Embedding, ModelRefs, RopeStyle, WeightRef};
+use crate::model::{Config, ModelRefs, RopeStyle, WeightRef};
+use std::sync::Arc;
 use crate::quant::float;
 use crate::reference::AttentionShape;
 
@@ -26,10 +27,10 @@ struct Layer {
 
 pub struct CpuLlama {
     pub config: Config,
-    embedding: Embedding,
+    token_embd: CpuMatrix, // (n_vocab, n_embd)
     layers: Vec<Layer>,
-    output_norm: Vec<f32>, // (n_embd)
-    output: CpuMatrix,     // (n_vocab, n_embd)
+    output_norm: Vec<f32>,      // (n_embd)
+    output: Option<CpuMatrix>, // (n_vocab, n_embd); None: tied to token_embd (one copy of the bytes)
     inv_freq: Vec<f64>,    // (hd / 2): base^(−2i/hd)
 }
 
@@ -44,11 +45,13 @@ fn rms_norm(x: &[f32], w: &[f32], eps: f64) -> Vec<f32> {
 }
 
 impl CpuLlama {
-    pub fn load(g: &Gguf<'_>) -> Result<Self, HearthError> {
+    /// Build the model over `file`, which `g` was parsed from: quantized weights are read in
+    /// place from it, not copied.
+    pub fn load(g: &Gguf<'_>, file: &Arc<Vec<u8>>) -> Result<Self, HearthError> {
         let config = Config::from_gguf(g)?;
         let refs = ModelRefs::new(g, &config)?;
         let norm = |w: &WeightRef<'_>| float::to_f32(w.ty, w.bytes);
-        let m = |w: &WeightRef<'_>, b: &Option<WeightRef<'_>>| CpuMatrix::new(w, b.as_ref());
+        let m = |w: &WeightRef<'_>, b: &Option<WeightRef<'_>>| CpuMatrix::new(file, w, b.as_ref());
         let mut layers = Vec::with_capacity(config.n_layer);
         for l in &refs.layers {
             layers.push(Layer {
@@ -65,10 +68,11 @@ impl CpuLlama {
         }
         let hd = config.head_dim;
         let inv_freq = (0..hd / 2).map(|i| config.rope_base.powf(-2.0 * i as f64 / hd as f64)).collect();
+        let tied = std::ptr::eq(refs.output.bytes, refs.token_embd.bytes);
         Ok(CpuLlama {
-            embedding: Embedding::new(&refs.token_embd)?,
+            token_embd: m(&refs.token_embd, &None)?,
             output_norm: norm(&refs.output_norm)?,
-            output: CpuMatrix::new(&refs.output, None)?,
+            output: if tied { None } else { Some(m(&refs.output, &None)?) },
             layers,
             config,
             inv_freq,
@@ -111,7 +115,7 @@ impl CpuLlama {
                 self.inv_freq.iter().map(move |f| ((p * f).cos() as f32, (p * f).sin() as f32))
             })
             .collect(); // (t, hd/2)
-        let mut x = self.embedding.lookup(ids)?; // (t, n_embd)
+        let mut x = self.token_embd.rows_f32(ids)?; // (t, n_embd)
         for (l, layer) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &layer.attn_norm, c.rms_eps);
             let hsum = quant_dot::block_sums(&h);
@@ -143,6 +147,6 @@ impl CpuLlama {
         }
         cache.advance(t);
         let rows = if all_logits { &x[..] } else { &x[(t - 1) * n_embd..] };
-        Ok(self.output.forward(&rms_norm(rows, &self.output_norm, c.rms_eps)))
+        Ok(self.output.as_ref().unwrap_or(&self.token_embd).forward(&rms_norm(rows, &self.output_norm, c.rms_eps)))
     }
 }

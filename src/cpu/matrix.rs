@@ -1,13 +1,38 @@
-//! A weight matrix on the CPU: GGUF quant blocks as stored (read by `quant_dot`), or f32.
+//! A weight matrix on the CPU: GGUF quant blocks read in place from the model file's bytes
+//! (shared, never copied: by `quant_dot` for matmuls, a row at a time for the embedding), or f32.
 
 use super::quant_dot;
 use crate::error::HearthError;
 use crate::model::WeightRef;
 use crate::quant::{float, QuantKind, QK};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A range of the model file held in memory, shared by every matrix that reads from it.
+#[derive(Clone)]
+pub struct FileBytes {
+    file: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl FileBytes {
+    /// `part` must be a sub-slice of `file` (a tensor view from parsing it).
+    pub fn new(file: &Arc<Vec<u8>>, part: &[u8]) -> Result<Self, HearthError> {
+        let start = (part.as_ptr() as usize).wrapping_sub(file.as_ptr() as usize);
+        if start > file.len() || file.len() - start < part.len() {
+            return Err(HearthError::InvalidRequest("tensor bytes are not part of the model file".into()));
+        }
+        Ok(FileBytes { file: file.clone(), range: start..start + part.len() })
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.file[self.range.clone()]
+    }
+}
 
 enum Data {
-    Quant(QuantKind, Vec<u8>), // (rows, cols / 32 blocks) as in the file
-    Dense(Vec<f32>),           // (rows, cols)
+    Quant(QuantKind, FileBytes), // (rows, cols / 32 blocks) as in the file
+    Dense(Vec<f32>),             // (rows, cols)
 }
 
 pub struct CpuMatrix {
@@ -18,9 +43,10 @@ pub struct CpuMatrix {
 }
 
 impl CpuMatrix {
-    pub fn new(w: &WeightRef<'_>, bias: Option<&WeightRef<'_>>) -> Result<Self, HearthError> {
+    /// `w` is a view into `file` (as `ModelRefs` makes them).
+    pub fn new(file: &Arc<Vec<u8>>, w: &WeightRef<'_>, bias: Option<&WeightRef<'_>>) -> Result<Self, HearthError> {
         let data = match QuantKind::from_ggml(w.ty) {
-            Some(kind) if w.cols.is_multiple_of(QK) => Data::Quant(kind, w.bytes.to_vec()),
+            Some(kind) if w.cols.is_multiple_of(QK) => Data::Quant(kind, FileBytes::new(file, w.bytes)?),
             Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not a multiple of {QK}", w.name, w.cols))),
             None => Data::Dense(
                 float::to_f32(w.ty, w.bytes).map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?,
@@ -35,7 +61,7 @@ impl CpuMatrix {
         let n_tok = x.len() / self.cols;
         let mut y = vec![0f32; n_tok * self.rows];
         match &self.data {
-            Data::Quant(kind, bytes) => quant_dot::matmul(*kind, bytes, self.rows, self.cols, x, xsum, &mut y),
+            Data::Quant(kind, bytes) => quant_dot::matmul(*kind, bytes.bytes(), self.rows, self.cols, x, xsum, &mut y),
             Data::Dense(w) => {
                 for (xt, yt) in x.chunks_exact(self.cols).zip(y.chunks_exact_mut(self.rows)) {
                     for (wr, out) in w.chunks_exact(self.cols).zip(yt.iter_mut()) {
@@ -54,5 +80,24 @@ impl CpuMatrix {
 
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
         self.forward_with_sums(x, &quant_dot::block_sums(x))
+    }
+
+    /// Rows `ids` as f32 (ids.len(), cols): the token embedding lookup.
+    pub fn rows_f32(&self, ids: &[u32]) -> Result<Vec<f32>, HearthError> {
+        let mut out = vec![0f32; ids.len() * self.cols];
+        for (&id, dst) in ids.iter().zip(out.chunks_exact_mut(self.cols)) {
+            let r = id as usize;
+            if r >= self.rows {
+                return Err(HearthError::InvalidRequest(format!("token id {id} ≥ vocabulary size {}", self.rows)));
+            }
+            match &self.data {
+                Data::Quant(kind, bytes) => {
+                    let row_bytes = self.cols / QK * kind.block_bytes();
+                    kind.dequantize_row(&bytes.bytes()[r * row_bytes..(r + 1) * row_bytes], dst);
+                }
+                Data::Dense(w) => dst.copy_from_slice(&w[r * self.cols..(r + 1) * self.cols]),
+            }
+        }
+        Ok(out)
     }
 }
