@@ -20,12 +20,13 @@ use crate::error::HearthError;
 use crate::gpu::{self, Arg, Device, GpuBuffer, Kernel, Tensor, Wgsl};
 use crate::quant::QuantKind;
 
-/// GEMV work split, measured on llvmpipe (benches/kernels.rs): large matrices stream best with
-/// 32 rows an invocation (x loads amortised); small ones need more, smaller workgroups to
-/// spread over the cores.
+/// GEMV work split, measured on llvmpipe (benches/kernels.rs): 32 rows an invocation, so each
+/// x load serves 32 rows; small matrices (576, 1536 rows) take workgroups of 4 so that 5–12 of
+/// them spread over the cores (32 rows × 4 beat 8 rows × 16 by 7–15% in one A/B run, for
+/// Q4_0 and Q8_0 at both small shapes).
 const GEMV_LARGE_ROWS: usize = 8192;
 const GEMV_LARGE: (u32, u32) = (32, 32); // (rows_per_invocation, workgroup_size)
-const GEMV_SMALL: (u32, u32) = (8, 16);
+const GEMV_SMALL: (u32, u32) = (32, 4);
 /// Prefill tile: rows an invocation and the workgroup size, measured on llvmpipe (8 rows × 16
 /// tokens: 20 GFLOP/s, 4 × 8: 12.5, 16 rows spills). The tokens an invocation follow the chunk:
 /// a tile computes all of them even past the chunk's end, and keystroke re-prefills are short.
