@@ -24,9 +24,10 @@ use crate::quant::QuantKind;
 /// x load serves 32 rows; small matrices (576, 1536 rows) take workgroups of 4 so that 5–12 of
 /// them spread over the cores (32 rows × 4 beat 8 rows × 16 by 7–15% in one A/B run, for
 /// Q4_0 and Q8_0 at both small shapes).
+const GEMV_ROWS: u32 = 32;
 const GEMV_LARGE_ROWS: usize = 8192;
-const GEMV_LARGE: (u32, u32) = (32, 32); // (rows_per_invocation, workgroup_size)
-const GEMV_SMALL: (u32, u32) = (32, 4);
+const GEMV_WORKGROUP_LARGE: u32 = 32;
+const GEMV_WORKGROUP_SMALL: u32 = 4;
 /// Prefill tile: rows an invocation and the workgroup size, measured on llvmpipe (8 rows × 16
 /// tokens: 20 GFLOP/s, 4 × 8: 12.5, 16 rows spills). The tokens an invocation follow the chunk:
 /// a tile computes all of them even past the chunk's end, and keystroke re-prefills are short.
@@ -82,7 +83,7 @@ impl QuantMatrix {
         }
         let x = gpu::primitive(x)?;
         let (kernel, groups) = if n_tok == 1 && !force_matmul {
-            let (r, wg) = if self.rows >= GEMV_LARGE_ROWS { GEMV_LARGE } else { GEMV_SMALL };
+            let (r, wg) = (GEMV_ROWS, if self.rows >= GEMV_LARGE_ROWS { GEMV_WORKGROUP_LARGE } else { GEMV_WORKGROUP_SMALL });
             let k = Kernel::new(self.gemv_wgsl(), &[("rows_per_invocation", r), ("workgroup_size", wg)]);
             (k, (self.rows.div_ceil((r * wg) as usize) as u32, 1, 1))
         } else {
