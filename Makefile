@@ -52,9 +52,9 @@ build-app: web
 	rm -rf $(APP_DIR) && mkdir -p $(APP_DIR) && cp -r pkg $(APP_DIR)/pkg
 	node scripts/build-app.mjs $(APP_DIR)
 
-## Download and verify the default model into ~/.cache/hearth/models (never into the repo).
+## Download and verify both catalog models (SmolLM2, Qwen2.5-Coder) into ~/.cache/hearth/models (never into the repo).
 model:
-	@scripts/fetch-model.sh >/dev/null
+	@scripts/fetch-model.sh all >/dev/null
 
 ## System packages: lavapipe (Vulkan on the CPU) for wgpu when there is no GPU. Idempotent.
 setup:

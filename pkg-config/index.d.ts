@@ -35,7 +35,21 @@ export interface CreateOptions {
 }
 
 export interface CompletionRequest {
+  /** The text before the cursor. Always plain text: `<|fim_suffix|>` or `<|im_start|>` written in
+   *  it are characters, never special tokens. */
   prompt: string;
+  /** The text after the cursor. On a model with fill-in-the-middle tokens (`info().fim`) the
+   *  suggestion fits between both; on one without, it is ignored (`Completion.fim` is false). */
+  suffix?: string;
+  /** Token limits on each side, cut at line boundaries (defaults 1024 and 256). */
+  maxPrefixTokens?: number;
+  maxSuffixTokens?: number;
+  /** Where the suggestion ends: 'line' (the cursor's line), 'block' (the block the cursor is in:
+   *  indentation for Python-like languages, the closing brace otherwise), 'free' (default). A
+   *  suggestion that only repeats the suffix's next line is dropped (empty text). */
+  mode?: 'line' | 'block' | 'free';
+  /** The document's language for 'block' ('python', 'javascript', ...); guessed when absent. */
+  language?: string;
   /** Default 64. */
   maxTokens?: number;
   /** 0 = greedy. */
@@ -62,6 +76,8 @@ export interface Timings {
 
 export interface Completion {
   text: string;
+  /** The suffix went in as fill-in-the-middle. */
+  fim: boolean;
   tokens: number[];
   promptTokens: number[];
   stopReason: 'eos' | 'length' | 'stop';
@@ -74,6 +90,8 @@ export interface EngineInfo {
   adapter: string;
   context: number;
   vocab: number;
+  /** The model has fill-in-the-middle tokens. */
+  fim: boolean;
   limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
   /** 'cache', 'network', 'network (resumed at N)' or 'memory'. */
   source: string;

@@ -11,6 +11,7 @@ server=$!
 trap 'kill $server 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -sf -o /dev/null -r 0-0 "http://127.0.0.1:$PORT/SmolLM2-135M-Instruct.Q4_1.gguf" && break; sleep 0.1; done
 export HEARTH_MODEL_URL="http://127.0.0.1:$PORT/SmolLM2-135M-Instruct.Q4_1.gguf"
+export HEARTH_QWEN_URL="http://127.0.0.1:$PORT/Qwen2.5-Coder-0.5B-Instruct.gguf"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
 export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1200}"
 # wasm-pack test = cargo test on wasm32 with wasm-bindgen-test-runner driving ChromeDriver; the

@@ -7,6 +7,7 @@ use crate::gguf::Gguf;
 use crate::gpu::{self, Gpu, Tensor};
 use crate::model::{Config, KvCache, Llama};
 use crate::sampler::{Sampler, SamplerConfig};
+use crate::stop::{self, Cursor, StopMode};
 use crate::tokenizer::{StreamDecoder, Tokenizer};
 use std::time::Duration;
 use web_time::Instant;
@@ -22,25 +23,61 @@ pub const DEFAULT_CONTEXT: usize = 2048;
 pub fn default_model_path() -> std::path::PathBuf {
     match std::env::var_os("HEARTH_MODEL") {
         Some(p) => p.into(),
-        None => std::path::PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-            .join(".cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+        None => crate::catalog::SMOLLM2.path(),
     }
 }
 
 #[derive(Debug, Clone)]
 pub struct CompletionRequest {
+    /// The text before the cursor (always plain text: special tokens in it are its characters).
     pub prompt: String,
+    /// The text after the cursor: fill-in-the-middle on a model with FIM tokens, else ignored
+    /// (`Completion::fim` says which).
+    pub suffix: Option<String>,
+    /// Limits on each side, cut at line boundaries (see `prompt`).
+    pub max_prefix_tokens: usize,
+    pub max_suffix_tokens: usize,
     pub max_tokens: usize,
     pub sampler: SamplerConfig,
     /// Generation ends before the first occurrence of any of these; it is not part of the text.
     pub stop: Vec<String>,
     /// Keep going past end-of-generation tokens (the golden tests decode a fixed count).
     pub ignore_eos: bool,
+    /// Where the suggestion ends: the cursor's line, its block, or no rule (`stop`).
+    pub mode: StopMode,
+    /// The document's language for `block` mode ("python", "rust", ...); None: guessed.
+    pub language: Option<String>,
 }
 
 impl CompletionRequest {
+    /// `prompt` with the default sampler and limits.
+    pub fn new(prompt: &str) -> Self {
+        CompletionRequest {
+            prompt: prompt.to_string(),
+            suffix: None,
+            max_prefix_tokens: crate::prompt::DEFAULT_MAX_PREFIX_TOKENS,
+            max_suffix_tokens: crate::prompt::DEFAULT_MAX_SUFFIX_TOKENS,
+            max_tokens: 64,
+            sampler: SamplerConfig::default(),
+            stop: Vec::new(),
+            ignore_eos: false,
+            mode: StopMode::Free,
+            language: None,
+        }
+    }
+
     pub fn greedy(prompt: &str, max_tokens: usize) -> Self {
-        CompletionRequest { prompt: prompt.to_string(), max_tokens, sampler: SamplerConfig::greedy(), stop: Vec::new(), ignore_eos: false }
+        CompletionRequest { max_tokens, sampler: SamplerConfig::greedy(), ..Self::new(prompt) }
+    }
+
+    /// The prompt layout this request asks for.
+    pub fn prompt_spec(&self) -> crate::prompt::PromptSpec {
+        crate::prompt::PromptSpec {
+            prefix: self.prompt.clone(),
+            suffix: self.suffix.clone(),
+            max_prefix_tokens: self.max_prefix_tokens,
+            max_suffix_tokens: self.max_suffix_tokens,
+        }
     }
 }
 
@@ -50,7 +87,8 @@ pub enum StopReason {
     Eos,
     /// max_tokens, or the context is full.
     Length,
-    /// A stop sequence.
+    /// A stop sequence, or the line/block rule (`mode`), or a suggestion that only repeated
+    /// the suffix's next line (dropped: the text is empty).
     Stop,
 }
 
@@ -77,6 +115,8 @@ pub struct Timings {
 #[derive(Debug, Clone)]
 pub struct Completion {
     pub prompt_ids: Vec<u32>,
+    /// The suffix went in as fill-in-the-middle (false: no suffix, or a model without FIM).
+    pub fim: bool,
     pub generated_ids: Vec<u32>,
     pub text: String,
     pub stop_reason: StopReason,
@@ -176,7 +216,7 @@ impl Engine {
     pub fn load(bytes: &[u8], gpu: &Gpu, context: usize) -> Result<Self, HearthError> {
         let g = Gguf::parse(bytes)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
-        let model = Llama::load(&g, &gpu.device)?;
+        let model = Llama::load(&g, gpu)?;
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let backend = Backend::Gpu { model, cache };
@@ -228,14 +268,15 @@ impl Engine {
         on_text: &mut dyn FnMut(&str),
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
-        let prompt_ids = self.tokenizer.encode(&req.prompt)?;
+        let prompt = crate::prompt::build(&self.tokenizer, &req.prompt_spec())?;
+        let prompt_ids = prompt.ids;
         if prompt_ids.is_empty() {
             return Err(HearthError::InvalidRequest("empty prompt".into()));
         }
         if prompt_ids.len() >= self.context() {
             return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.context() });
         }
-        let result = self.run(&prompt_ids, req, on_text, aborted).await;
+        let result = self.run(&prompt_ids, req, on_text, aborted).await.map(|c| Completion { fim: prompt.fim, ..c });
         match &result {
             // An abort lands between passes: cache and ids still agree, so the next request
             // (the next keystroke) reuses the prefix.
@@ -294,6 +335,9 @@ impl Engine {
         let mut generated = Vec::new();
         let budget = req.max_tokens.min(self.context() - self.cached_ids.len());
         let mut stop_reason = StopReason::Length;
+        let suffix = req.suffix.as_deref().unwrap_or("");
+        let cursor = Cursor { before: &req.prompt, after: suffix, language: req.language.as_deref() };
+        let mut first_line_checked = false; // the first line is held back until it is known not to repeat the suffix
         while generated.len() < budget {
             if aborted() {
                 return Err(HearthError::Aborted);
@@ -310,7 +354,21 @@ impl Engine {
                 stop_reason = StopReason::Stop;
                 break;
             }
-            let safe = text.len() - held_back(&text, &req.stop);
+            let (keep, done) = stop::trim(&text, req.mode, &cursor);
+            if done {
+                text.truncate(keep);
+                stop_reason = StopReason::Stop;
+                break;
+            }
+            if !first_line_checked && text.contains('\n') {
+                first_line_checked = true;
+                if stop::repeats_suffix(text.split('\n').next().unwrap_or(""), suffix) {
+                    text.clear();
+                    stop_reason = StopReason::Stop;
+                    break;
+                }
+            }
+            let safe = (text.len() - held_back(&text, &req.stop)).min(held_for_rules(&text, req.mode, first_line_checked || suffix.is_empty()));
             if safe > emitted {
                 on_text(&text[emitted..safe]);
                 emitted = safe;
@@ -324,13 +382,17 @@ impl Engine {
         }
         if stop_reason != StopReason::Stop {
             text.push_str(&stream.finish());
+            if !first_line_checked && stop::repeats_suffix(&text, suffix) {
+                text.clear();
+                stop_reason = StopReason::Stop;
+            }
         }
         if text.len() > emitted {
             on_text(&text[emitted..]);
         }
         timings.decode_tokens = generated.len();
         timings.decode = start.elapsed();
-        Ok(Completion { prompt_ids: prompt_ids.to_vec(), generated_ids: generated, text, stop_reason, timings })
+        Ok(Completion { prompt_ids: prompt_ids.to_vec(), fim: false, generated_ids: generated, text, stop_reason, timings })
     }
 
     /// Logits (n, n_vocab) for every position of `ids`, run from an empty cache (teacher forcing).
@@ -341,6 +403,20 @@ impl Engine {
         self.reset();
         futures_lite::future::block_on(out?.read())
     }
+}
+
+/// How much of `text` may be streamed before the stop rules have seen more: nothing of the first
+/// line while it may still turn out to repeat the suffix (`first_line_known` false), and in
+/// `block` mode no trailing whitespace that spans a newline (the next line may leave the block).
+fn held_for_rules(text: &str, mode: StopMode, first_line_known: bool) -> usize {
+    if !first_line_known {
+        return 0;
+    }
+    let body = text.trim_end();
+    if mode == StopMode::Block && text[body.len()..].contains('\n') {
+        return body.len();
+    }
+    text.len()
 }
 
 /// Byte offset of the earliest stop sequence in `text`.

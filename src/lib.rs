@@ -3,6 +3,7 @@
 //! Data flows one way: fetch → store → `gguf` → `quant` (repack) → `kernels`/`gpu` (upload) →
 //! `model` → `sampler` → `engine` (stream). See ARCHITECTURE.md.
 
+pub mod catalog;
 pub mod cpu;
 pub mod error;
 pub mod gguf;
@@ -12,8 +13,10 @@ pub mod model;
 pub mod quant;
 pub mod reference;
 pub mod sampler;
+pub mod stop;
 pub mod tokenizer;
 pub mod engine;
+pub mod prompt;
 
 pub use error::{GgufError, HearthError, Result};
 pub use engine::{Completion, CompletionRequest, Engine, StopReason};

@@ -21,8 +21,43 @@ const TYPE_BYTE: i64 = 6;
 /// Qwen2's pre-tokenizer split (as llama.cpp's LLAMA_VOCAB_PRE_TYPE_QWEN2).
 const QWEN2_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
+/// Fill-in-the-middle special tokens. `prefix`, `suffix`, `middle` make the infill prompt;
+/// `pad`, `repo`, `sep` end a generation (as llama.cpp's infill treats them) and mark files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FimTokens {
+    pub prefix: u32,
+    pub suffix: u32,
+    pub middle: u32,
+    pub pad: Option<u32>,
+    pub repo: Option<u32>,
+    pub sep: Option<u32>,
+}
+
+/// Vocabulary spellings of (prefix, suffix, middle, pad, repo name, file separator) per family,
+/// used when the GGUF has no `tokenizer.ggml.fim_*_token_id` metadata.
+const FIM_SPELLINGS: [[&str; 6]; 5] = [
+    // Qwen2.5-Coder, CodeGemma (with <|file_separator|> as its separator)
+    ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>"],
+    // StarCoder / StarCoder2, SantaCoder, Refact
+    ["<fim_prefix>", "<fim_suffix>", "<fim_middle>", "<fim_pad>", "<reponame>", "<file_sep>"],
+    // CodeLlama (sentencepiece spellings)
+    ["▁<PRE>", "▁<SUF>", "▁<MID>", "", "", ""],
+    // DeepSeek-Coder
+    ["<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "", "", ""],
+    // CodeGemma's separator spelling
+    ["<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "", "", "<|file_separator|>"],
+];
+
+/// End-of-text spellings that end a generation besides the metadata's eos/eot/eom (as
+/// llama.cpp's vocabulary loader marks them): a FIM model ends an infill with these.
+const EOG_SPELLINGS: [&str; 7] = ["<|endoftext|>", "<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<EOT>", "<｜end▁of▁sentence｜>"];
+
 pub struct Tokenizer {
+    /// Text as text: special tokens written in it are plain characters (the user's code).
     inner: tokenizers::Tokenizer,
+    /// Special tokens parsed: only for prompts hearth builds (and the golden fixtures' own).
+    with_specials: tokenizers::Tokenizer,
+    pub fim: Option<FimTokens>,
     token_bytes: Vec<Vec<u8>>, // (n_vocab) the bytes each id stands for in output; empty for control tokens
     eog: Vec<u32>,
     pub bos: Option<u32>,
@@ -73,6 +108,8 @@ impl Tokenizer {
             .map(|(t, _)| AddedToken::from(t.to_string(), true))
             .collect();
         inner.add_special_tokens(specials).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
+        let with_specials = inner.clone();
+        inner.set_encode_special_tokens(true); // specials in the text are encoded as its characters
 
         let unicode_to_byte = byte_level_decoder();
         let token_bytes = tokens
@@ -94,9 +131,18 @@ impl Tokenizer {
             .iter()
             .filter_map(|k| id(k))
             .collect();
+        let by_text: HashMap<&str, u32> = tokens.iter().enumerate().map(|(i, t)| (&**t, i as u32)).collect();
+        let fim = fim_tokens(&id, &by_text);
+        eog.extend(EOG_SPELLINGS.iter().filter_map(|t| by_text.get(t).copied()));
+        if let Some(f) = fim {
+            eog.extend([f.pad, f.repo, f.sep].into_iter().flatten());
+        }
+        eog.sort_unstable();
         eog.dedup();
         Ok(Tokenizer {
             inner,
+            with_specials,
+            fim,
             token_bytes,
             eog,
             bos: id("tokenizer.ggml.bos_token_id"),
@@ -104,16 +150,22 @@ impl Tokenizer {
         })
     }
 
-    /// Token ids for `text`; special tokens written in the text are parsed as such.
-    /// A BOS is prepended when the model's metadata asks for one.
+    /// Token ids for `text` as plain text: `<|im_start|>` or `<|fim_suffix|>` written in it are
+    /// its characters, never special tokens (the user's code cannot steer the prompt). No BOS.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, HearthError> {
         let enc = self.inner.encode(text, false).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
-        let mut ids = Vec::with_capacity(enc.len() + 1);
-        if let (true, Some(bos)) = (self.add_bos, self.bos) {
-            ids.push(bos);
-        }
-        ids.extend_from_slice(enc.get_ids());
-        Ok(ids)
+        Ok(enc.get_ids().to_vec())
+    }
+
+    /// Token ids for a prompt hearth built, special tokens written in it parsed as such.
+    pub fn encode_template(&self, text: &str) -> Result<Vec<u32>, HearthError> {
+        let enc = self.with_specials.encode(text, false).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    /// The BOS a prompt starts with, when the model's metadata asks for one.
+    pub fn bos_prefix(&self) -> Option<u32> {
+        self.bos.filter(|_| self.add_bos)
     }
 
     pub fn n_vocab(&self) -> usize {
@@ -216,4 +268,16 @@ fn strings<'a>(g: &Gguf<'a>, key: &str) -> Result<Vec<&'a str>, HearthError> {
 
 fn bad(key: &str, why: &str) -> HearthError {
     HearthError::BadModel(GgufError::BadMetadata { key: key.to_string(), why: why.to_string() })
+}
+
+/// FIM ids from `tokenizer.ggml.fim_*_token_id` metadata, else from the vocabulary's spellings.
+fn fim_tokens(meta: &dyn Fn(&str) -> Option<u32>, by_text: &HashMap<&str, u32>) -> Option<FimTokens> {
+    let m = |k: &str| meta(&format!("tokenizer.ggml.fim_{k}_token_id"));
+    if let (Some(prefix), Some(suffix), Some(middle)) = (m("pre"), m("suf"), m("mid")) {
+        return Some(FimTokens { prefix, suffix, middle, pad: m("pad"), repo: m("rep"), sep: m("sep") });
+    }
+    let look = |t: &str| if t.is_empty() { None } else { by_text.get(t).copied() };
+    FIM_SPELLINGS.iter().find_map(|s| {
+        Some(FimTokens { prefix: look(s[0])?, suffix: look(s[1])?, middle: look(s[2])?, pad: look(s[3]), repo: look(s[4]), sep: look(s[5]) })
+    })
 }

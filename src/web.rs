@@ -5,6 +5,7 @@
 //! Errors are `Error` objects with a stable `code` property (`HearthError::code`).
 
 use crate::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
+use crate::stop::StopMode;
 use crate::error::HearthError;
 use crate::gpu;
 use crate::sampler::SamplerConfig;
@@ -69,7 +70,15 @@ fn load_options(v: JsValue) -> Result<LoadOptions, JsValue> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Request {
+    /// The text before the cursor.
     prompt: String,
+    /// The text after the cursor (fill-in-the-middle where the model has it).
+    suffix: Option<String>,
+    max_prefix_tokens: Option<usize>,
+    max_suffix_tokens: Option<usize>,
+    /// `line` | `block` | `free` (default).
+    mode: Option<String>,
+    language: Option<String>,
     max_tokens: Option<usize>,
     temperature: Option<f32>,
     top_k: Option<usize>,
@@ -86,6 +95,8 @@ struct Request {
 #[serde(rename_all = "camelCase")]
 struct Response {
     text: String,
+    /// The suffix went in as fill-in-the-middle.
+    fim: bool,
     tokens: Vec<u32>,
     prompt_tokens: Vec<u32>,
     stop_reason: &'static str,
@@ -110,6 +121,8 @@ struct Info {
     adapter: String,
     context: usize,
     vocab: usize,
+    /// The model has fill-in-the-middle tokens: `complete({ prompt, suffix })` uses the suffix.
+    fim: bool,
     limits: LimitsInfo,
     /// How the weights were obtained: `cache`, `network` (resumed or not) or `memory`.
     source: String,
@@ -189,14 +202,23 @@ impl WasmEngine {
         Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0 })
     }
 
-    /// Run a completion: `{ prompt, maxTokens, temperature, topK, topP, repeatPenalty, seed, stop }`
-    /// → `{ text, tokens, promptTokens, stopReason, timings }`. `onText(piece)` streams the text;
+    /// Run a completion: `{ prompt, suffix, mode, language, maxPrefixTokens, maxSuffixTokens, maxTokens, temperature,
+    /// topK, topP, repeatPenalty, seed, stop }` → `{ text, fim, tokens, promptTokens, stopReason, timings }`. `onText(piece)` streams the text;
     /// `signal` aborts between tokens and prefill chunks (rejecting with an `AbortError`).
     pub async fn complete(&mut self, request: JsValue, on_text: Option<Function>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
         let r: Request = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
         let defaults = SamplerConfig::default();
+        let base = CompletionRequest::new(&r.prompt);
+        let mode = match r.mode.as_deref() {
+            None => StopMode::Free,
+            Some(m) => StopMode::parse(m).ok_or_else(|| js_error(HearthError::InvalidRequest(format!("mode '{m}' is not line, block or free"))))?,
+        };
         let req = CompletionRequest {
-            prompt: r.prompt,
+            mode,
+            language: r.language,
+            suffix: r.suffix,
+            max_prefix_tokens: r.max_prefix_tokens.unwrap_or(base.max_prefix_tokens),
+            max_suffix_tokens: r.max_suffix_tokens.unwrap_or(base.max_suffix_tokens),
             max_tokens: r.max_tokens.unwrap_or(64),
             sampler: SamplerConfig {
                 temperature: r.temperature.unwrap_or(defaults.temperature),
@@ -208,6 +230,7 @@ impl WasmEngine {
             },
             stop: r.stop,
             ignore_eos: r.ignore_eos,
+            ..base
         };
         let mut emit = |piece: &str| {
             if let Some(f) = &on_text {
@@ -219,6 +242,7 @@ impl WasmEngine {
         let t = &c.timings;
         to_js(&Response {
             text: c.text,
+            fim: c.fim,
             tokens: c.generated_ids,
             prompt_tokens: c.prompt_ids,
             stop_reason: c.stop_reason.as_str(),
@@ -241,6 +265,7 @@ impl WasmEngine {
             adapter: e.adapter.clone(),
             context: e.context(),
             vocab: e.config().n_vocab,
+            fim: e.tokenizer.fim.is_some(),
             limits: LimitsInfo {
                 max_buffer_size: e.limits.max_buffer_size as f64,
                 max_storage_buffer_binding_size: e.limits.max_storage_buffer_binding_size as f64,

@@ -27,6 +27,21 @@ fn quant_dot_q8_0_matches_reference() {
 }
 
 #[test]
+fn quant_dot_q5_0_matches_reference() {
+    cpu_checks::quant_dot_matches_reference(QuantKind::Q5_0, &log);
+}
+
+#[test]
+fn quant_dot_q4_k_matches_reference() {
+    cpu_checks::quant_dot_matches_reference(QuantKind::Q4K, &log);
+}
+
+#[test]
+fn quant_dot_q6_k_matches_reference() {
+    cpu_checks::quant_dot_matches_reference(QuantKind::Q6K, &log);
+}
+
+#[test]
 fn attention_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }

@@ -9,7 +9,7 @@ mod web_common;
 use hearth::engine::Engine;
 use hearth::quant::QuantKind;
 use wasm_bindgen_test::*;
-use web_common::{check_golden_greedy, fetch_bytes, MODEL_URL};
+use web_common::{check_golden_greedy, check_qwen_fim, fetch_bytes, MODEL_URL, QWEN_URL};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -19,7 +19,7 @@ fn log(s: String) {
 
 #[wasm_bindgen_test]
 fn quant_dot_simd128_matches_reference() {
-    for kind in [QuantKind::Q4_0, QuantKind::Q4_1, QuantKind::Q8_0] {
+    for kind in QuantKind::ALL {
         cpu_checks::quant_dot_matches_reference(kind, &log);
     }
 }
@@ -35,4 +35,12 @@ async fn cpu_backend_golden_greedy_tokens() {
     let mut engine = Engine::load_cpu(bytes, 256).expect("load model");
     assert_eq!(engine.backend.name(), "cpu");
     check_golden_greedy(&mut engine).await;
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backend_qwen_fim_golden_tokens() {
+    let bytes = fetch_bytes(QWEN_URL).await;
+    let mut engine = Engine::load_cpu(bytes, 256).expect("load model");
+    assert!(engine.tokenizer.fim.is_some());
+    check_qwen_fim(&mut engine).await;
 }

@@ -1,28 +1,37 @@
-//! The engine against the float64 reference of the same GGUF (tests/fixtures, `how_to_compare`):
-//! tokenization, teacher-forced logits at every position, greedy decoding.
+//! The engine against the float64 reference of the same GGUF (tests/fixtures, `how_to_compare`),
+//! for every catalog model on both backends: tokenization, teacher-forced logits at every
+//! position, greedy decoding (Qwen2.5-Coder's prompt 2 is a fill-in-the-middle request).
 #![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
 
-use common::{golden, ids};
+use common::{golden_of, ids, model_path_of, Fixture, QWEN_CODER, SMOLLM2};
 use hearth::engine::{CompletionRequest, Engine};
+use hearth::gguf::Gguf;
+use hearth::tokenizer::Tokenizer;
 use serde_json::Value;
 
 /// Allowed |engine − reference| on a logit. The fixture's contract allows at most 1e-2; f32
-/// lands near 1e-4 (measured here on lavapipe: worst 4.2e-5 over all prompts and positions).
-/// 5e-4 leaves 10× headroom for other adapters' summation order and still catches a wrong op.
+/// lands near 1e-4 (measured here on lavapipe: worst 4.2e-5 for SmolLM2, see the test output
+/// for Qwen2.5-Coder). 5e-4 leaves 10× headroom for other adapters' summation order and still
+/// catches a wrong op.
 const LOGIT_TOLERANCE: f64 = 5e-4;
 
-fn engine() -> Option<Engine> {
-    let path = common::model_path()?;
+fn gpu_engine(f: &Fixture) -> Option<Engine> {
+    let path = model_path_of(f)?;
     common::gpu()?;
     Some(Engine::load_file(&path, 512).expect("load model"))
 }
 
 /// The same model on the CPU backend (no GPU needed).
-fn cpu_engine() -> Option<Engine> {
-    let path = common::model_path()?;
+fn cpu_engine(f: &Fixture) -> Option<Engine> {
+    let path = model_path_of(f)?;
     Some(Engine::load_cpu(std::fs::read(path).expect("read model"), 512).expect("load model"))
+}
+
+fn tokenizer(f: &Fixture) -> Option<Tokenizer> {
+    let bytes = std::fs::read(model_path_of(f)?).expect("read model");
+    Some(Tokenizer::from_gguf(&Gguf::parse(&bytes).expect("parse")).expect("tokenizer"))
 }
 
 fn check_top(what: &str, logits: &[f32], expected: &Value, worst: &mut f64) {
@@ -35,40 +44,37 @@ fn check_top(what: &str, logits: &[f32], expected: &Value, worst: &mut f64) {
     }
 }
 
-#[test]
-fn prompts_tokenize_as_the_reference() {
-    let Some(engine) = engine() else { return };
-    for p in golden()["prompts"].as_array().expect("prompts") {
+/// A fixture prompt as the request a user makes: the FIM ones (`<|fim_prefix|>P<|fim_suffix|>S<|fim_middle|>`)
+/// as prefix + suffix, so the engine's own FIM layout must produce the fixture's ids.
+fn request(prompt: &str, n: usize) -> CompletionRequest {
+    let fim = prompt.strip_prefix("<|fim_prefix|>").and_then(|r| r.strip_suffix("<|fim_middle|>")).and_then(|r| r.split_once("<|fim_suffix|>"));
+    match fim {
+        Some((prefix, suffix)) => CompletionRequest { suffix: Some(suffix.to_string()), ..CompletionRequest::greedy(prefix, n) },
+        None => CompletionRequest::greedy(prompt, n),
+    }
+}
+
+fn tokenization(f: &Fixture) {
+    let Some(tok) = tokenizer(f) else { return };
+    let fixture = golden_of(f);
+    for p in fixture["prompts"].as_array().expect("prompts") {
         let prompt = p["prompt"].as_str().expect("prompt");
-        assert_eq!(engine.tokenizer.encode(prompt).expect("encode"), ids(&p["prompt_ids"]), "{prompt:?}");
+        assert_eq!(tok.encode_template(prompt).expect("encode"), ids(&p["prompt_ids"]), "{prompt:?}");
     }
-}
-
-#[test]
-fn tokenization_cases_encode_exactly() {
-    let Some(engine) = engine() else { return };
-    for case in golden()["tokenization"].as_array().expect("cases") {
+    for case in fixture["tokenization"].as_array().expect("cases") {
         let text = case["text"].as_str().expect("text");
-        assert_eq!(engine.tokenizer.encode(text).expect("encode"), ids(&case["ids"]), "{text:?}");
+        assert_eq!(tok.encode_template(text).expect("encode"), ids(&case["ids"]), "{text:?} (specials parsed)");
+        if let Some(plain) = case.get("ids_parse_special_false") {
+            // The user's text never becomes a special token.
+            assert_eq!(tok.encode(text).expect("encode"), ids(plain), "{text:?} (plain text)");
+        }
     }
 }
 
-#[test]
-fn teacher_forced_logits_match_reference() {
-    let Some(engine) = engine() else { return };
-    teacher_forced(engine);
-}
-
-#[test]
-fn cpu_teacher_forced_logits_match_reference() {
-    let Some(engine) = cpu_engine() else { return };
-    teacher_forced(engine);
-}
-
-fn teacher_forced(mut engine: Engine) {
+fn teacher_forced(f: &Fixture, mut engine: Engine) {
     let n_vocab = engine.config().n_vocab;
     let mut worst = 0f64;
-    for p in golden()["prompts"].as_array().expect("prompts") {
+    for p in golden_of(f)["prompts"].as_array().expect("prompts") {
         let mut seq = ids(&p["prompt_ids"]);
         let n_prompt = seq.len();
         seq.extend(ids(&p["reference_greedy_ids"]));
@@ -84,33 +90,69 @@ fn teacher_forced(mut engine: Engine) {
         let row = &logits[(n_prompt - 1) * n_vocab..n_prompt * n_vocab];
         check_top(&format!("{:?} first generated top50", p["prompt"]), row, &p["first_generated_top50"], &mut worst);
     }
-    eprintln!("{}: worst logit difference vs float64 reference: {worst:.3e}", engine.backend.name());
+    eprintln!("{} {}: worst logit difference vs float64 reference: {worst:.3e}", f.model.id, engine.backend.name());
 }
 
-#[test]
-fn greedy_decoding_matches_reference() {
-    let Some(engine) = engine() else { return };
-    greedy(engine);
-}
-
-#[test]
-fn cpu_greedy_decoding_matches_reference() {
-    let Some(engine) = cpu_engine() else { return };
-    greedy(engine);
-}
-
-fn greedy(mut engine: Engine) {
-    let fixture = golden();
+fn greedy(f: &Fixture, mut engine: Engine) {
+    let fixture = golden_of(f);
     let n_generate = fixture["n_generate"].as_u64().expect("n_generate") as usize;
     for p in fixture["prompts"].as_array().expect("prompts") {
         let prompt = p["prompt"].as_str().expect("prompt");
         let must = p["greedy_must_match_len"].as_u64().expect("len") as usize;
         let want = ids(&p["reference_greedy_ids"]);
-        let mut req = CompletionRequest::greedy(prompt, n_generate);
+        let mut req = request(prompt, n_generate);
         req.ignore_eos = true;
         let c = engine.complete(&req, &mut |_| {}).expect("complete");
-        assert_eq!(c.prompt_ids, ids(&p["prompt_ids"]));
+        assert_eq!(c.prompt_ids, ids(&p["prompt_ids"]), "{prompt:?}: the request's prompt layout");
+        assert_eq!(c.fim, req.suffix.is_some(), "{prompt:?}");
         assert_eq!(c.generated_ids.len(), n_generate);
         assert_eq!(&c.generated_ids[..must], &want[..must], "{prompt:?}: got {:?}", c.text);
     }
 }
+
+macro_rules! golden_tests {
+    ($fixture:expr, $tok:ident, $gpu_tf:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
+        #[test]
+        fn $tok() {
+            tokenization(&$fixture);
+        }
+        #[test]
+        fn $gpu_tf() {
+            let Some(e) = gpu_engine(&$fixture) else { return };
+            teacher_forced(&$fixture, e);
+        }
+        #[test]
+        fn $cpu_tf() {
+            let Some(e) = cpu_engine(&$fixture) else { return };
+            teacher_forced(&$fixture, e);
+        }
+        #[test]
+        fn $gpu_greedy() {
+            let Some(e) = gpu_engine(&$fixture) else { return };
+            greedy(&$fixture, e);
+        }
+        #[test]
+        fn $cpu_greedy() {
+            let Some(e) = cpu_engine(&$fixture) else { return };
+            greedy(&$fixture, e);
+        }
+    };
+}
+
+golden_tests!(
+    SMOLLM2,
+    tokenization_matches_reference,
+    teacher_forced_logits_match_reference,
+    cpu_teacher_forced_logits_match_reference,
+    greedy_decoding_matches_reference,
+    cpu_greedy_decoding_matches_reference
+);
+
+golden_tests!(
+    QWEN_CODER,
+    qwen_tokenization_matches_reference,
+    qwen_teacher_forced_logits_match_reference,
+    qwen_cpu_teacher_forced_logits_match_reference,
+    qwen_greedy_fim_decoding_matches_reference,
+    qwen_cpu_greedy_fim_decoding_matches_reference
+);

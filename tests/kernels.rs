@@ -1,10 +1,13 @@
-//! Every kernel against its CPU twin (`quant::matmul_reference`, f64 accumulate) at the model's
-//! real shapes: (in × out) 576×1536, 1536×576, 576×49152.
+//! Every kernel against its CPU twin (`quant::matmul_reference`, f64 accumulate) at the models'
+//! real shapes (in × out): SmolLM2 576×1536, 1536×576, 576×49152; Qwen2.5-Coder 896×4864,
+//! 4864×896 (and its 896×151936 output, split to WebGPU's default binding limit).
 #![cfg(not(target_family = "wasm"))] // native tests; the browser ones are web.rs, store.rs, cpu_web.rs
 
 mod common;
+mod cpu_checks;
 
-use common::{random_matrix, TestRng};
+use common::TestRng;
+use cpu_checks::Rng;
 use hearth::gpu::{self, Gpu};
 use hearth::kernels::{self, QuantMatrix};
 use hearth::quant::{QuantKind, QK};
@@ -18,11 +21,27 @@ const KERNEL_REL_TOLERANCE: f64 = 1e-6;
 /// tail path runs too; and a keystroke's 3 (the 4-token tile).
 const MATMUL_TOKENS: [usize; 3] = [13, 45, 3];
 const SHAPES: [(usize, usize); 3] = [(576, 1536), (1536, 576), (576, 49152)];
+/// Qwen2.5-Coder's shapes per format: Q5_0 is q/k/v/o/gate/up (and some ffn_down), the k-quants
+/// only ffn_down (4864 = 19 super-blocks; 896 is not a whole number of them).
+const QWEN_SHAPES: [(usize, usize); 2] = [(896, 4864), (4864, 896)];
+const K_QUANT_SHAPES: [(usize, usize); 1] = [(4864, 896)];
+
+fn shapes(kind: QuantKind) -> &'static [(usize, usize)] {
+    match kind {
+        QuantKind::Q4_0 | QuantKind::Q4_1 | QuantKind::Q8_0 => &SHAPES,
+        QuantKind::Q5_0 => &QWEN_SHAPES,
+        QuantKind::Q4K | QuantKind::Q6K => &K_QUANT_SHAPES,
+    }
+}
+
+fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -> Vec<u8> {
+    cpu_checks::random_matrix(kind, rows, cols, &mut Rng(rng.u8() as u64 + 1))
+}
 
 
 fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
     let mut rng = TestRng::new(7 + kind as u64);
-    for (cols, rows) in SHAPES {
+    for &(cols, rows) in shapes(kind) {
         let bytes = random_matrix(kind, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
         let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
@@ -68,6 +87,37 @@ kernel_test!(matmul_q8_0_long_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[
 kernel_test!(matmul_q4_0_short_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[2], true);
 kernel_test!(matmul_q4_1_short_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[2], true);
 kernel_test!(matmul_q8_0_short_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[2], true);
+kernel_test!(gemv_q5_0_matches_reference, QuantKind::Q5_0, 1, false);
+kernel_test!(gemv_q4_k_matches_reference, QuantKind::Q4K, 1, false);
+kernel_test!(gemv_q6_k_matches_reference, QuantKind::Q6K, 1, false);
+kernel_test!(matmul_q5_0_matches_reference, QuantKind::Q5_0, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q4_k_matches_reference, QuantKind::Q4K, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q6_k_matches_reference, QuantKind::Q6K, MATMUL_TOKENS[0], true);
+kernel_test!(matmul_q5_0_short_matches_reference, QuantKind::Q5_0, MATMUL_TOKENS[2], true);
+kernel_test!(matmul_q4_k_short_matches_reference, QuantKind::Q4K, MATMUL_TOKENS[2], true);
+kernel_test!(matmul_q6_k_short_matches_reference, QuantKind::Q6K, MATMUL_TOKENS[2], true);
+
+#[test]
+fn output_split_to_default_binding_limit_matches_reference() {
+    // Qwen2.5-Coder's output.weight: Q8_0 896×151936, 136 MiB of values, more than WebGPU's
+    // default 128 MiB binding. It loads as row ranges within the limit and computes the same.
+    let Some(gpu) = common::gpu() else { return };
+    let (cols, rows) = (896, 151936);
+    let mut rng = TestRng::new(21);
+    let bytes = random_matrix(QuantKind::Q8_0, rows, cols, &mut rng);
+    let parts = QuantMatrix::upload_split(&gpu.device, QuantKind::Q8_0, &bytes, rows, cols, kernels::DEFAULT_MAX_BINDING).expect("upload");
+    assert!(parts.len() >= 2, "{} parts", parts.len());
+    assert!(parts.iter().all(|p| p.largest_binding() as u64 <= kernels::DEFAULT_MAX_BINDING), "each buffer within the limit");
+    assert_eq!(parts.iter().map(|p| p.rows).sum::<usize>(), rows);
+    let x: Vec<f32> = (0..cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+    let ys: Vec<_> = parts.iter().map(|p| p.forward(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols])).expect("gemv")).collect();
+    let got = gpu::read_f32(gpu::Tensor::cat(ys, 1)).expect("read");
+    let (want, mag) = hearth::quant::matmul_reference(QuantKind::Q8_0, &bytes, rows, cols, &x);
+    for i in 0..rows {
+        let rel = (got[i] as f64 - want[i]).abs() / mag[i];
+        assert!(rel <= KERNEL_REL_TOLERANCE, "row {i}: gpu {} ref {} (rel {rel:.2e})", got[i], want[i]);
+    }
+}
 
 #[test]
 fn matmul_single_token_matches_gemv_path() {
@@ -129,6 +179,7 @@ fn repack_is_lossless() {
                             nibble as f32 * d + m
                         }
                         QuantKind::Q8_0 => ((q[j / 4] >> (8 * (j % 4))) as u8 as i8) as f32 * f32::from_bits(s),
+                        _ => unreachable!("packed formats only"),
                     };
                     assert_eq!(got, want[b * QK + j], "{kind:?} row {r} weight {}", b * QK + j);
                 }

@@ -18,7 +18,7 @@ fn model() -> Option<Llama> {
     let gpu = common::gpu()?;
     let bytes = std::fs::read(path).expect("read");
     let g = Gguf::parse(&bytes).expect("parse");
-    Some(Llama::load(&g, &gpu.device).expect("load"))
+    Some(Llama::load(&g, &gpu).expect("load"))
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {

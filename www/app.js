@@ -1,30 +1,40 @@
 // The PWA: a CodeMirror 6 editor with inline (ghost-text) completion from hearth running in a
-// Worker on this device. Bundled by scripts/build-app.sh; the package is loaded from ./pkg/.
-import { EditorView, Decoration, WidgetType, keymap } from '@codemirror/view';
-import { EditorState, StateField, StateEffect, Prec, Compartment } from '@codemirror/state';
+// Worker on this device, and the choice of model. Bundled by scripts/build-app.mjs; the package is
+// loaded from ./pkg/. The runtime decides where a suggestion ends (mode 'line' or 'block').
+import { EditorView, keymap } from '@codemirror/view';
+import { EditorState, Compartment } from '@codemirror/state';
 import { basicSetup } from 'codemirror';
 import { indentWithTab } from '@codemirror/commands';
 import { python } from '@codemirror/lang-python';
 import { javascript } from '@codemirror/lang-javascript';
 import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
-import { STOP_SEQUENCES, trimSuggestion } from './stop.js';
+import { STOP_SEQUENCES } from './stop.js';
+import { ghostText, setSuggestion } from './ghost.js';
+import { MODELS, byId, modelUrl, recommend, probeDevice } from './models.js';
+import { renderModels, mb } from './picker.js';
 
-const MODEL = { id: 'SmolLM2-135M-Instruct.Q4_1.gguf', url: 'models/SmolLM2-135M-Instruct.Q4_1.gguf', name: 'SmolLM2-135M (Q4_1)', size: 98362432 };
 const SAMPLES = {
   python: 'import math\n\n',
   javascript: '// Return the sum of an array of numbers\n',
   rust: 'use std::collections::HashMap;\n\n',
 };
 const LANGUAGES = { python, javascript, rust };
+/** Characters of the document sent on each side of the cursor; the engine then keeps what fits
+ *  its token limits (maxPrefixTokens, maxSuffixTokens), cut at line boundaries. */
+const CONTEXT_CHARS = 4000;
+const LAST_MODEL = 'hearth.model'; // localStorage: catalog id of the model last loaded
 const $ = (id) => document.getElementById(id);
-const mb = (n) => (n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
 
-let engine = null;
+let engine = null; // the loaded Engine
+let current = null; // its catalog entry
+let info = null; // its engine.info()
+let loading = null; // { model, controller } of the load in flight
 let inflight = null; // AbortController of the running completion
 let timer = 0;
 let lastStats = '';
-const coarse = matchMedia('(pointer: coarse)').matches;
+let cached = new Set(); // store ids (file names) of the whole models on this device
+let recommended = null; // catalog id, once the device has been probed
 
 // ---- battery awareness -------------------------------------------------------------------
 let battery = null;
@@ -43,59 +53,24 @@ function saving() {
 /** Pause before completing, and how much to generate: less on a low battery. */
 const policy = () => (saving() ? { debounceMs: 900, maxTokens: 16 } : { debounceMs: 350, maxTokens: 48 });
 
-// ---- ghost text ----------------------------------------------------------------------------
-const setSuggestion = StateEffect.define();
-class Ghost extends WidgetType {
-  constructor(text) { super(); this.text = text; }
-  eq(other) { return other.text === this.text; }
-  toDOM(view) {
-    const span = document.createElement('span');
-    span.className = 'ghost';
-    span.dataset.testid = 'suggestion';
-    span.textContent = this.text;
-    if (coarse) {
-      const b = document.createElement('button');
-      b.className = 'accept';
-      b.dataset.testid = 'accept';
-      b.textContent = 'Accept';
-      b.onmousedown = (e) => e.preventDefault();
-      b.onclick = () => accept(view);
-      span.append(b);
-    }
-    return span;
-  }
-  ignoreEvent() { return false; }
-}
-const suggestion = StateField.define({
-  create: () => null,
-  update(value, tr) {
-    for (const e of tr.effects) if (e.is(setSuggestion)) return e.value;
-    return tr.docChanged || tr.selection ? null : value;
-  },
-  provide: (f) => EditorView.decorations.from(f, (s) => (s && s.text
-    ? Decoration.set([Decoration.widget({ widget: new Ghost(s.text), side: 1 }).range(s.pos)])
-    : Decoration.none)),
-});
-function accept(view) {
-  const s = view.state.field(suggestion);
-  if (!s || !s.text) return false;
-  view.dispatch({ changes: { from: s.pos, insert: s.text }, selection: { anchor: s.pos + s.text.length }, userEvent: 'input.complete' });
-  view.focus();
-  return true;
-}
-function dismiss(view) {
-  if (!view.state.field(suggestion)) return false;
-  cancel();
-  view.dispatch({ effects: setSuggestion.of(null) });
-  return true;
-}
+// ---- completion ------------------------------------------------------------------------------
 function cancel() {
   clearTimeout(timer);
   inflight?.abort();
   inflight = null;
 }
 
-// ---- completion ------------------------------------------------------------------------------
+/** The text before and after `pos`, each at most CONTEXT_CHARS, cut at a line boundary. */
+function around(doc, pos) {
+  const from = Math.max(0, pos - CONTEXT_CHARS);
+  const to = Math.min(doc.length, pos + CONTEXT_CHARS);
+  let prompt = doc.sliceString(from, pos);
+  let suffix = doc.sliceString(pos, to);
+  if (from > 0) prompt = prompt.slice(prompt.indexOf('\n') + 1);
+  if (to < doc.length && suffix.includes('\n')) suffix = suffix.slice(0, suffix.lastIndexOf('\n') + 1);
+  return { prompt, suffix };
+}
+
 async function suggest(view) {
   if (!engine) return;
   cancel();
@@ -103,38 +78,33 @@ async function suggest(view) {
   inflight = controller;
   const state = view.state;
   const pos = state.selection.main.head;
-  const line = state.doc.lineAt(pos);
-  const before = state.doc.sliceString(Math.max(0, pos - 4000), pos);
-  const after = state.doc.sliceString(pos, line.to);
+  const { prompt, suffix } = around(state.doc, pos);
+  // Text after the cursor on its line: finish this line; else the block the cursor is in.
+  const mode = state.doc.sliceString(pos, state.doc.lineAt(pos).to).trim() ? 'line' : 'block';
   const language = $('language').value;
   const { maxTokens } = policy();
-  let raw = '';
-  const show = (text) => {
-    if (inflight === controller && view.state.doc === state.doc) view.dispatch({ effects: setSuggestion.of({ pos, text }) });
+  let text = '';
+  const show = (t) => {
+    if (inflight === controller && view.state.doc === state.doc) view.dispatch({ effects: setSuggestion.of({ pos, text: t }) });
   };
   const t0 = performance.now();
   try {
     const r = await engine.complete({
-      prompt: before, maxTokens, temperature: 0, stop: STOP_SEQUENCES[language], signal: controller.signal,
-      onText: (piece) => {
-        raw += piece;
-        const t = trimSuggestion(raw, language, before, after);
-        show(t.text);
-        if (t.done) controller.abort(); // the line or block is complete: stop generating
-      },
+      prompt, suffix, mode, language, maxTokens, temperature: 0, stop: STOP_SEQUENCES[language], signal: controller.signal,
+      onText: (piece) => { text += piece; show(text); },
     });
-    show(trimSuggestion(r.text, language, before, after).text);
+    show(r.text); // the final text ('' when it only repeated the line below the cursor)
     const t = r.timings;
     lastStats = `last: ${Math.round(performance.now() - t0)} ms, ${(t.decodeTokens / Math.max(t.decodeMs, 1) * 1000).toFixed(1)} tok/s`;
   } catch (e) {
     if (e.name !== 'AbortError') lastStats = `last: error ${e.code || e.message}`;
-    else if (raw) lastStats = `last: ${Math.round(performance.now() - t0)} ms (stopped at the end of the ${after.trim() ? 'line' : 'block'})`;
   } finally {
     if (inflight === controller) inflight = null;
     showStatus();
   }
 }
 
+// ---- the editor ------------------------------------------------------------------------------
 const theme = EditorView.theme({
   '&': { color: '#e6e1cf', backgroundColor: '#1f2430' },
   '.cm-gutters': { backgroundColor: '#1a1f29', color: '#5c6370', border: 'none' },
@@ -151,12 +121,12 @@ const view = new EditorView({
     doc: SAMPLES.python,
     selection: { anchor: SAMPLES.python.length },
     extensions: [
-      Prec.highest(keymap.of([{ key: 'Tab', run: accept }, { key: 'Escape', run: dismiss }])),
+      ghostText({ coarse: matchMedia('(pointer: coarse)').matches, onDismiss: cancel }),
       basicSetup,
       theme,
+      EditorView.lineWrapping, // long lines wrap at phone widths instead of running off the screen
       keymap.of([indentWithTab]),
       language.of(python()),
-      suggestion,
       EditorView.updateListener.of((u) => {
         const typed = u.transactions.some((tr) => tr.isUserEvent('input') || tr.isUserEvent('delete') || tr.isUserEvent('undo') || tr.isUserEvent('redo'));
         if (u.docChanged && typed) {
@@ -180,63 +150,109 @@ $('language').onchange = () => {
   view.focus();
 };
 
-// ---- model lifecycle -------------------------------------------------------------------------
-let info = null;
+// ---- models ----------------------------------------------------------------------------------
 function showStatus() {
-  const s = $('status');
   if (!engine) return;
   const backend = info.backend === 'webgpu' ? 'WebGPU' : 'CPU';
-  s.textContent = `ready · ${backend}: ${info.adapter} · ${info.model}${lastStats ? ` · ${lastStats}` : ''}${saving() ? ' · battery saver' : ''}`;
+  $('status').textContent = `ready · ${current.name}${info.fim ? ' · FIM' : ''} · ${backend}: ${info.adapter}`
+    + `${lastStats ? ` · ${lastStats}` : ''}${saving() ? ' · battery saver' : ''}`;
 }
 
-async function showStorage() {
-  const { usage, quota } = await storageEstimate();
+/** Re-read what is cached and redraw the model list and the storage figure. */
+async function refreshModels() {
+  cached = new Set((await listCachedModels().catch(() => [])).map((m) => m.id));
+  const state = { cached, active: current?.id ?? null, busy: loading?.model.id ?? null, recommended };
+  renderModels($('models'), MODELS, state, { onUse: use, onDelete: remove });
+  const { usage, quota } = await storageEstimate().catch(() => ({ usage: 0, quota: Infinity }));
   $('storage').textContent = `storage: ${mb(usage)} used${Number.isFinite(quota) ? ` of ${mb(quota)}` : ''}`;
-  $('delete').hidden = !(await listCachedModels()).some((m) => m.id === MODEL.id);
 }
 
-async function load() {
-  $('setup').hidden = true;
-  $('loading').hidden = false;
-  $('status').textContent = 'loading model…';
+/** Drop the loaded model (its Worker and GPU memory); its weights stay cached. */
+async function unloadCurrent() {
+  cancel();
+  view.dispatch({ effects: setSuggestion.of(null) });
+  const old = engine;
+  engine = null;
+  current = null;
+  info = null;
+  lastStats = '';
+  await old?.unload().catch(() => {});
+}
+
+function onProgress() {
   let t0 = performance.now();
   let lastPhase = '';
+  return ({ phase, loaded, total }) => {
+    if (phase !== lastPhase) { lastPhase = phase; t0 = performance.now(); }
+    const secs = (performance.now() - t0) / 1000;
+    const label = { download: 'Downloading', verify: 'Reading from this device', upload: 'Preparing the GPU' }[phase] || phase;
+    $('phase').textContent = `${label}…`;
+    $('progress').value = total ? loaded / total : 0;
+    $('progress-text').textContent = `${mb(loaded)}${total ? ` / ${mb(total)}` : ''}${secs > 0.2 && phase !== 'upload' ? ` · ${mb(loaded / secs)}/s` : ''}`;
+  };
+}
+
+/** Switch to `model` (downloading it first if it is not cached), without reloading the page:
+ *  the old model is unloaded first, so the two never need to fit in memory at once. */
+async function use(model) {
+  loading?.controller.abort(); // a load still in flight loses to the newer choice
+  const controller = new AbortController();
+  loading = { model, controller };
+  await unloadCurrent();
+  if (controller.signal.aborted) return; // picked again meanwhile
+  $('setup').hidden = true;
+  $('loading').hidden = false;
+  $('phase').textContent = 'Starting…';
+  $('progress').value = 0;
+  $('progress-text').textContent = '';
+  $('status').textContent = `loading ${model.name}…`;
+  refreshModels();
   try {
-    engine = await createEngine(MODEL.url, {
-      id: MODEL.id,
-      onProgress: ({ phase, loaded, total }) => {
-        if (phase !== lastPhase) { lastPhase = phase; t0 = performance.now(); }
-        const secs = (performance.now() - t0) / 1000;
-        const label = { download: 'Downloading', verify: 'Reading from this device', upload: 'Preparing the GPU' }[phase] || phase;
-        $('phase').textContent = `${label}…`;
-        $('progress').value = total ? loaded / total : 0;
-        $('progress-text').textContent = `${mb(loaded)}${total ? ` / ${mb(total)}` : ''}${secs > 0.2 && phase !== 'upload' ? ` · ${mb(loaded / secs)}/s` : ''}`;
-      },
-    });
-    info = await engine.info();
+    const e = await createEngine(modelUrl(model), { id: model.file, signal: controller.signal, onProgress: onProgress() });
+    const i = await e.info().catch(async (err) => { await e.unload().catch(() => {}); throw err; });
+    if (controller.signal.aborted) { await e.unload().catch(() => {}); return; }
+    engine = e;
+    current = model;
+    info = i;
+    localStorage.setItem(LAST_MODEL, model.id);
     $('loading').hidden = true;
     showStatus();
-    showStorage();
     view.focus();
-  } catch (e) {
+  } catch (err) {
+    if (controller.signal.aborted) return; // another model was picked, or this one deleted
     $('loading').hidden = true;
     $('setup').hidden = false;
-    $('status').textContent = `error: ${e.code || ''} ${e.message}`;
+    $('status').textContent = `error loading ${model.name}: ${err.code || ''} ${err.message}`;
+  } finally {
+    if (loading?.controller === controller) loading = null;
+    refreshModels();
   }
 }
 
-$('delete').onclick = async () => {
-  cancel();
-  await engine?.unload();
-  engine = null;
-  await deleteCachedModel(MODEL.id);
-  $('status').textContent = 'model deleted';
-  await showStorage();
-  $('setup').hidden = false;
+/** Delete `model`'s weights from this device (unloading it first when it is the one in use). */
+async function remove(model) {
+  if (loading?.model.id === model.id) {
+    loading.controller.abort();
+    loading = null;
+    $('loading').hidden = true;
+  }
+  if (current?.id === model.id) await unloadCurrent();
+  if (localStorage.getItem(LAST_MODEL) === model.id) localStorage.removeItem(LAST_MODEL);
+  try {
+    await deleteCachedModel(model.file);
+    if (!engine) $('status').textContent = `${model.name} deleted from this device`;
+  } catch (e) {
+    $('status').textContent = `error deleting ${model.name}: ${e.code || ''} ${e.message}`;
+  }
+  if (!engine && !loading) $('setup').hidden = false;
+  await refreshModels();
+}
+
+// The header's Model button opens and closes the list; with no model loaded it stays open.
+$('model').onclick = () => {
+  if (engine || loading) $('setup').hidden = !$('setup').hidden;
+  refreshModels();
 };
-$('download').onclick = load;
-$('model-name').textContent = MODEL.name;
-$('model-size').textContent = mb(MODEL.size);
 
 (async () => {
   if ('serviceWorker' in navigator) {
@@ -246,8 +262,13 @@ $('model-size').textContent = mb(MODEL.size);
       });
     }).catch(() => {});
   }
-  await showStorage().catch(() => {});
-  const cached = (await listCachedModels().catch(() => [])).some((m) => m.id === MODEL.id);
-  if (cached) load(); // no question to ask: the model is already on this device
-  else { $('setup').hidden = false; $('status').textContent = 'the model is not on this device yet'; }
+  probeDevice().then((device) => { recommended = recommend(device); refreshModels(); });
+  await refreshModels();
+  // No question to ask when a model is already on this device: the last one used, else any.
+  const start = [byId(localStorage.getItem(LAST_MODEL)), ...MODELS].find((m) => m && cached.has(m.file));
+  if (start) use(start);
+  else {
+    $('setup').hidden = false;
+    $('status').textContent = 'no model on this device yet: pick one above';
+  }
 })();

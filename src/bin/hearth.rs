@@ -1,4 +1,5 @@
-//! hearth's native CLI: `hearth complete --model PATH --prompt TEXT [--json]`.
+//! hearth's native CLI: `hearth complete --model PATH|ID --prompt TEXT [--suffix TEXT] [--json]`,
+//! or a batch over one loaded model: `hearth complete --requests FILE.jsonl` (one JSON result a line).
 //! (Native only: on wasm32 the binary is empty; the browser uses `hearth::web`.)
 
 #[cfg(target_family = "wasm")]
@@ -11,24 +12,96 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_family = "wasm"))]
 mod cli {
-    use hearth::engine::{default_model_path, CompletionRequest, Engine, DEFAULT_CONTEXT};
-    use hearth::sampler::SamplerConfig;
+    use hearth::engine::{default_model_path, Completion, CompletionRequest, Engine, DEFAULT_CONTEXT};
+    use hearth::stop::StopMode;
     use hearth::HearthError;
-    use std::io::Write;
+    use serde::Deserialize;
+    use std::io::{BufRead, Write};
     use std::path::PathBuf;
     use std::process::ExitCode;
 
-    const USAGE: &str = "usage: hearth complete [--model PATH] --prompt TEXT [--max-tokens N] [--temperature T]
-                           [--top-k K] [--top-p P] [--repeat-penalty R] [--seed S] [--stop TEXT]...
+    const USAGE: &str = "usage: hearth complete [--model PATH|ID] [--backend gpu|cpu] (--prompt TEXT [--suffix TEXT] | --requests FILE.jsonl)
+                           [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
+                           [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
+                           [--max-prefix-tokens N] [--max-suffix-tokens N]
                            [--ctx N] [--ignore-eos] [--json]
-      --model defaults to $HEARTH_MODEL, then ~/.cache/hearth/models/SmolLM2-135M-Instruct.Q4_1.gguf
-      (fetch it with `make model`). Without --json the completion streams to stdout.";
+      --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
+      defaults to $HEARTH_MODEL, then smollm2 (`make model`).
+      --prompt is the text before the cursor, --suffix the text after it (fill-in-the-middle on a
+      model with FIM tokens; prefix-only otherwise, and the JSON says \"fim\": false).
+      --requests: load the model once and answer one JSON request a line ({\"prompt\", \"suffix\",
+      \"max_tokens\", \"temperature\", \"stop\", ... as the flags, plus an \"id\" echoed back}),
+      one JSON result a line on stdout. Without --json a single completion streams to stdout.";
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum BackendChoice {
+        Gpu,
+        Cpu,
+    }
 
     struct Args {
         model: PathBuf,
+        backend: BackendChoice,
         request: CompletionRequest,
+        requests: Option<PathBuf>,
         context: usize,
         json: bool,
+    }
+
+    /// One line of `--requests`: the flags' names, all optional but `prompt`.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LineRequest {
+        id: Option<serde_json::Value>,
+        prompt: String,
+        suffix: Option<String>,
+        max_tokens: Option<usize>,
+        temperature: Option<f32>,
+        top_k: Option<usize>,
+        top_p: Option<f32>,
+        repeat_penalty: Option<f32>,
+        seed: Option<u64>,
+        #[serde(default)]
+        stop: Vec<String>,
+        max_prefix_tokens: Option<usize>,
+        max_suffix_tokens: Option<usize>,
+        ignore_eos: Option<bool>,
+        mode: Option<String>,
+        language: Option<String>,
+    }
+
+    impl LineRequest {
+        /// The request, with the command line's values as defaults.
+        fn into_request(self, base: &CompletionRequest) -> Result<CompletionRequest, HearthError> {
+            let mut r = base.clone();
+            if let Some(m) = &self.mode {
+                r.mode = StopMode::parse(m).ok_or_else(|| HearthError::InvalidRequest(format!("mode '{m}' is not line, block or free")))?;
+            }
+            r.language = self.language.or(r.language);
+            r.prompt = self.prompt;
+            r.suffix = self.suffix.or(r.suffix);
+            r.max_tokens = self.max_tokens.unwrap_or(r.max_tokens);
+            r.sampler.temperature = self.temperature.unwrap_or(r.sampler.temperature);
+            r.sampler.top_k = self.top_k.unwrap_or(r.sampler.top_k);
+            r.sampler.top_p = self.top_p.unwrap_or(r.sampler.top_p);
+            r.sampler.repeat_penalty = self.repeat_penalty.unwrap_or(r.sampler.repeat_penalty);
+            r.sampler.seed = self.seed.unwrap_or(r.sampler.seed);
+            if !self.stop.is_empty() {
+                r.stop = self.stop;
+            }
+            r.max_prefix_tokens = self.max_prefix_tokens.unwrap_or(r.max_prefix_tokens);
+            r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
+            r.ignore_eos = self.ignore_eos.unwrap_or(r.ignore_eos);
+            Ok(r)
+        }
+    }
+
+    /// A catalog id names the cached file; anything else is a path.
+    fn model_path(v: String) -> PathBuf {
+        match hearth::catalog::by_id(&v) {
+            Some(m) => m.path(),
+            None => PathBuf::from(v),
+        }
     }
 
     fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
@@ -39,7 +112,9 @@ mod cli {
         }
         let mut a = Args {
             model: default_model_path(),
-            request: CompletionRequest { prompt: String::new(), max_tokens: 64, sampler: SamplerConfig::default(), stop: Vec::new(), ignore_eos: false },
+            backend: BackendChoice::Gpu,
+            request: CompletionRequest::new(""),
+            requests: None,
             context: DEFAULT_CONTEXT,
             json: false,
         };
@@ -50,8 +125,24 @@ mod cli {
                 v.parse().map_err(|_| format!("{flag}: '{v}' is not a valid number"))
             }
             match flag.as_str() {
-                "--model" => a.model = PathBuf::from(value(&flag)?),
+                "--model" => a.model = model_path(value(&flag)?),
                 "--prompt" => prompt = Some(value(&flag)?),
+                "--suffix" => a.request.suffix = Some(value(&flag)?),
+                "--requests" => a.requests = Some(PathBuf::from(value(&flag)?)),
+                "--backend" => {
+                    a.backend = match value(&flag)?.as_str() {
+                        "gpu" => BackendChoice::Gpu,
+                        "cpu" => BackendChoice::Cpu,
+                        other => return Err(format!("--backend: '{other}' is not gpu or cpu")),
+                    }
+                }
+                "--mode" => {
+                    let v = value(&flag)?;
+                    a.request.mode = StopMode::parse(&v).ok_or_else(|| format!("--mode: '{v}' is not line, block or free"))?;
+                }
+                "--language" => a.request.language = Some(value(&flag)?),
+                "--max-prefix-tokens" => a.request.max_prefix_tokens = num(&flag, value(&flag)?)?,
+                "--max-suffix-tokens" => a.request.max_suffix_tokens = num(&flag, value(&flag)?)?,
                 "--max-tokens" => a.request.max_tokens = num(&flag, value(&flag)?)?,
                 "--temperature" => a.request.sampler.temperature = num(&flag, value(&flag)?)?,
                 "--top-k" => a.request.sampler.top_k = num(&flag, value(&flag)?)?,
@@ -66,7 +157,12 @@ mod cli {
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
-        a.request.prompt = prompt.ok_or("--prompt is required")?;
+        match (prompt, &a.requests) {
+            (Some(p), None) => a.request.prompt = p,
+            (None, Some(_)) => {}
+            (Some(_), Some(_)) => return Err("--prompt and --requests exclude each other".into()),
+            (None, None) => return Err("--prompt (or --requests) is required".into()),
+        }
         Ok(a)
     }
 
@@ -74,10 +170,16 @@ mod cli {
         if !args.model.is_file() {
             return Err(HearthError::Io(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!("model file {} not found (run `make model` to fetch the default model)", args.model.display()),
+                format!("model file {} not found (`scripts/fetch-model.sh ID` fetches a catalog model; `make model` the default)", args.model.display()),
             )));
         }
-        let mut engine = Engine::load_file(&args.model, args.context)?;
+        let mut engine = match args.backend {
+            BackendChoice::Gpu => Engine::load_file(&args.model, args.context)?,
+            BackendChoice::Cpu => Engine::load_cpu(std::fs::read(&args.model)?, args.context)?,
+        };
+        if let Some(path) = &args.requests {
+            return batch(&mut engine, &args.request, path);
+        }
         let stdout = std::io::stdout();
         let mut on_text = |s: &str| {
             if !args.json {
@@ -89,34 +191,76 @@ mod cli {
         let c = engine.complete(&args.request, &mut on_text)?;
         let t = &c.timings;
         if args.json {
-            let obj = serde_json::json!({
-                "prompt_ids": c.prompt_ids,
-                "generated_ids": c.generated_ids,
-                "text": c.text,
-                "stop_reason": c.stop_reason.as_str(),
-                "timings": {
-                    "prefill_tokens": t.prefill_tokens,
-                    "prefill_ms": t.prefill.as_secs_f64() * 1e3,
-                    "decode_tokens": t.decode_tokens,
-                    "decode_ms": t.decode.as_secs_f64() * 1e3,
-                },
-                "adapter": engine.adapter,
-            });
-            println!("{obj}");
+            println!("{}", result_json(&engine, &c, None));
         } else {
             println!();
             eprintln!(
-                "[{} | prefill {} tok in {:.0} ms | decode {} tok in {:.0} ms ({:.1} tok/s) | stop: {}]",
+                "[{} | reused {} | prefill {} tok in {:.0} ms | decode {} tok in {:.0} ms ({:.1} tok/s) | stop: {}{}]",
                 engine.adapter,
+                t.reused_tokens,
                 t.prefill_tokens,
                 t.prefill.as_secs_f64() * 1e3,
                 t.decode_tokens,
                 t.decode.as_secs_f64() * 1e3,
                 t.decode_tokens as f64 / t.decode.as_secs_f64().max(1e-9),
-                c.stop_reason.as_str()
+                c.stop_reason.as_str(),
+                if args.request.suffix.is_some() && !c.fim { " | model has no FIM: suffix ignored" } else { "" }
             );
         }
         Ok(())
+    }
+
+    /// One JSON result per request line; a bad line gets `{"id", "error": {code, message}}` and
+    /// the batch goes on.
+    fn batch(engine: &mut Engine, base: &CompletionRequest, path: &std::path::Path) -> Result<(), HearthError> {
+        let file = std::io::BufReader::new(std::fs::File::open(path)?);
+        let mut out = std::io::stdout().lock();
+        for line in file.lines() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let obj = match serde_json::from_str::<LineRequest>(&line) {
+                Err(e) => error_json(None, &HearthError::InvalidRequest(format!("request line: {e}"))),
+                Ok(r) => {
+                    let id = r.id.clone();
+                    match r.into_request(base).and_then(|req| engine.complete(&req, &mut |_| {})) {
+                        Ok(c) => result_json(engine, &c, id),
+                        Err(e) => error_json(id, &e),
+                    }
+                }
+            };
+            writeln!(out, "{obj}")?;
+            out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn result_json(engine: &Engine, c: &Completion, id: Option<serde_json::Value>) -> serde_json::Value {
+        let t = &c.timings;
+        let mut obj = serde_json::json!({
+            "prompt_ids": c.prompt_ids,
+            "generated_ids": c.generated_ids,
+            "text": c.text,
+            "fim": c.fim,
+            "stop_reason": c.stop_reason.as_str(),
+            "timings": {
+                "reused_tokens": t.reused_tokens,
+                "prefill_tokens": t.prefill_tokens,
+                "prefill_ms": t.prefill.as_secs_f64() * 1e3,
+                "decode_tokens": t.decode_tokens,
+                "decode_ms": t.decode.as_secs_f64() * 1e3,
+            },
+            "adapter": engine.adapter,
+        });
+        if let Some(id) = id {
+            obj["id"] = id;
+        }
+        obj
+    }
+
+    fn error_json(id: Option<serde_json::Value>, e: &HearthError) -> serde_json::Value {
+        serde_json::json!({ "id": id, "error": { "code": e.code(), "message": e.to_string() } })
     }
 
     pub fn main() -> ExitCode {

@@ -4,7 +4,7 @@
 use super::quant_dot;
 use crate::error::HearthError;
 use crate::model::WeightRef;
-use crate::quant::{float, QuantKind, QK};
+use crate::quant::{float, QuantKind};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -46,8 +46,8 @@ impl CpuMatrix {
     /// `w` is a view into `file` (as `ModelRefs` makes them).
     pub fn new(file: &Arc<Vec<u8>>, w: &WeightRef<'_>, bias: Option<&WeightRef<'_>>) -> Result<Self, HearthError> {
         let data = match QuantKind::from_ggml(w.ty) {
-            Some(kind) if w.cols.is_multiple_of(QK) => Data::Quant(kind, FileBytes::new(file, w.bytes)?),
-            Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not a multiple of {QK}", w.name, w.cols))),
+            Some(kind) if kind.fits(w.cols) => Data::Quant(kind, FileBytes::new(file, w.bytes)?),
+            Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not whole blocks", w.name, w.cols))),
             None => Data::Dense(
                 float::to_f32(w.ty, w.bytes).map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?,
             ),
@@ -92,7 +92,7 @@ impl CpuMatrix {
             }
             match &self.data {
                 Data::Quant(kind, bytes) => {
-                    let row_bytes = self.cols / QK * kind.block_bytes();
+                    let row_bytes = kind.row_bytes(self.cols);
                     kind.dequantize_row(&bytes.bytes()[r * row_bytes..(r + 1) * row_bytes], dst);
                 }
                 Data::Dense(w) => dst.copy_from_slice(&w[r * self.cols..(r + 1) * self.cols]),

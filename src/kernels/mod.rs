@@ -5,9 +5,11 @@
 //! `reference.rs`, held by `tests/ops.rs`.
 
 pub mod attention;
+pub mod gemv;
 pub mod gemv_q4_0;
 pub mod gemv_q4_1;
 pub mod gemv_q8_0;
+pub mod matmul;
 pub mod matmul_q4_0;
 pub mod matmul_q4_1;
 pub mod matmul_q8_0;
@@ -18,7 +20,7 @@ pub mod swiglu;
 
 use crate::error::HearthError;
 use crate::gpu::{self, Arg, Device, GpuBuffer, Kernel, Tensor, Wgsl};
-use crate::quant::QuantKind;
+use crate::quant::{QuantKind, QK};
 
 /// GEMV work split, measured on llvmpipe (benches/kernels.rs): 32 rows an invocation, so each
 /// x load serves 32 rows; small matrices (576, 1536 rows) take workgroups of 4 so that 5–12 of
@@ -45,13 +47,18 @@ fn matmul_tokens(n_tok: usize) -> u32 {
 }
 const READ_WORKGROUP: u32 = 64;
 
+/// WebGPU's default `maxStorageBufferBindingSize` (128 MiB), what phones often expose: no weight
+/// buffer hearth binds is larger, whatever the adapter offers, so a model that loads here loads
+/// on a device requested with the default limits.
+pub const DEFAULT_MAX_BINDING: u64 = 128 << 20;
+
 /// A quantized `rows × cols` weight matrix resident on the GPU in hearth's layout (quant/mod.rs).
 pub struct QuantMatrix {
     pub kind: QuantKind,
     pub rows: usize,
     pub cols: usize,
     qs: GpuBuffer, // (rows, cols / 32, qs_words) u32
-    sc: GpuBuffer, // (rows, scale_stride(cols)) u32
+    sc: GpuBuffer, // packed: (rows, scale_stride(cols)) u32; sub-blocks: (rows, cols / 32, sc_words) u32
 }
 
 impl QuantMatrix {
@@ -59,6 +66,33 @@ impl QuantMatrix {
     pub fn upload(device: &Device, kind: QuantKind, bytes: &[u8], rows: usize, cols: usize) -> Result<Self, HearthError> {
         let layout = kind.repack(bytes, rows, cols)?;
         Ok(QuantMatrix { kind, rows, cols, qs: gpu::upload_u32(device, &layout.qs)?, sc: gpu::upload_u32(device, &layout.sc)? })
+    }
+
+    /// The same matrix as consecutive row ranges whose buffers each fit in `max_binding` bytes
+    /// (one part when it fits): a matrix larger than the device's binding limit (Qwen2.5-Coder's
+    /// 151936×896 output, 136 MiB of values) still loads and runs. Parts repack one at a time.
+    pub fn upload_split(device: &Device, kind: QuantKind, bytes: &[u8], rows: usize, cols: usize, max_binding: u64) -> Result<Vec<Self>, HearthError> {
+        if !kind.fits(cols) {
+            return Err(HearthError::UnsupportedModel(format!("row length {cols} is not whole {kind:?} blocks")));
+        }
+        let row_gpu_bytes = (cols / QK * kind.qs_words() * 4).max(crate::quant::scale_stride(cols) * 4) as u64;
+        let per_part = (max_binding / row_gpu_bytes).max(1) as usize;
+        // Equal parts (the last a little shorter), each a multiple of 64 rows where possible.
+        let n_parts = rows.div_ceil(per_part);
+        let part_rows = rows.div_ceil(n_parts).next_multiple_of(64).min(per_part);
+        let row_bytes = kind.row_bytes(cols);
+        (0..rows)
+            .step_by(part_rows)
+            .map(|r0| {
+                let n = part_rows.min(rows - r0);
+                Self::upload(device, kind, &bytes[r0 * row_bytes..(r0 + n) * row_bytes], n, cols)
+            })
+            .collect()
+    }
+
+    /// Bytes of the larger of its two buffers (what must fit the binding limit).
+    pub fn largest_binding(&self) -> usize {
+        self.qs.n_bytes.max(self.sc.n_bytes)
     }
 
     /// Bytes the GPU reads per pass over the weights.
@@ -105,6 +139,9 @@ impl QuantMatrix {
             QuantKind::Q4_0 => gemv_q4_0::WGSL,
             QuantKind::Q4_1 => gemv_q4_1::WGSL,
             QuantKind::Q8_0 => gemv_q8_0::WGSL,
+            QuantKind::Q5_0 => gemv::Q5_0,
+            QuantKind::Q4K => gemv::Q4_K,
+            QuantKind::Q6K => gemv::Q6_K,
         }
     }
 
@@ -113,6 +150,9 @@ impl QuantMatrix {
             QuantKind::Q4_0 => matmul_q4_0::WGSL,
             QuantKind::Q4_1 => matmul_q4_1::WGSL,
             QuantKind::Q8_0 => matmul_q8_0::WGSL,
+            QuantKind::Q5_0 => matmul::Q5_0,
+            QuantKind::Q4K => matmul::Q4_K,
+            QuantKind::Q6K => matmul::Q6_K,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::weights::WeightRef;
 use crate::error::HearthError;
-use crate::quant::{float, QuantKind, QK};
+use crate::quant::{float, QuantKind};
 
 pub struct Embedding {
     kind: Option<QuantKind>, // None: a float type decoded by `float::to_f32`
@@ -18,7 +18,8 @@ impl Embedding {
     pub fn new(w: &WeightRef<'_>) -> Result<Self, HearthError> {
         let kind = QuantKind::from_ggml(w.ty);
         let row_bytes = match kind {
-            Some(k) => w.cols / QK * k.block_bytes(),
+            Some(k) if k.fits(w.cols) => k.row_bytes(w.cols),
+            Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not whole blocks", w.name, w.cols))),
             None => {
                 let (per_block, block_bytes) = w.ty.block_geometry();
                 if per_block != 1 {

@@ -10,7 +10,8 @@ use crate::quant::{float, QuantKind};
 
 #[allow(clippy::large_enum_variant)] // a few hundred per model, never moved in a hot path
 enum Weight {
-    Quant(QuantMatrix),
+    /// Row ranges of one matrix, each within the device's binding limit (usually one).
+    Quant(Vec<QuantMatrix>),
     Dense(Tensor<2>), // (cols, rows): y = x · W
 }
 
@@ -26,11 +27,12 @@ pub struct Linear {
 
 impl Linear {
     /// The rows of `weights` stacked into one layer over the same input; `biases` align with them.
-    pub fn upload(device: &Device, weights: &[&WeightRef<'_>], biases: &[Option<&WeightRef<'_>>]) -> Result<Self, HearthError> {
+    /// No buffer is larger than `max_binding` bytes (big matrices load as row ranges).
+    pub fn upload(device: &Device, max_binding: u64, weights: &[&WeightRef<'_>], biases: &[Option<&WeightRef<'_>>]) -> Result<Self, HearthError> {
         let first = weights.first().ok_or_else(|| HearthError::InvalidRequest("a linear layer of no weights".into()))?;
         let same = weights.iter().all(|w| w.ty == first.ty && w.cols == first.cols);
         if weights.len() == 1 || !same {
-            let parts = weights.iter().zip(biases).map(|(w, b)| Part::upload(device, w, b.map(|b| bias_values(b)).transpose()?)).collect::<Result<_, _>>()?;
+            let parts = weights.iter().zip(biases).map(|(w, b)| Part::upload(device, max_binding, w, b.map(|b| bias_values(b)).transpose()?)).collect::<Result<_, _>>()?;
             return Ok(Linear { parts });
         }
         let bytes: Vec<u8> = weights.iter().flat_map(|w| w.bytes.iter().copied()).collect();
@@ -47,7 +49,7 @@ impl Linear {
         } else {
             None
         };
-        Ok(Linear { parts: vec![Part::upload(device, &stacked, bias)?] })
+        Ok(Linear { parts: vec![Part::upload(device, max_binding, &stacked, bias)?] })
     }
 
     /// x (n_tok, cols) → (n_tok, Σ rows)
@@ -60,9 +62,9 @@ impl Linear {
 }
 
 impl Part {
-    fn upload(device: &Device, w: &WeightRef<'_>, bias: Option<Vec<f32>>) -> Result<Self, HearthError> {
+    fn upload(device: &Device, max_binding: u64, w: &WeightRef<'_>, bias: Option<Vec<f32>>) -> Result<Self, HearthError> {
         let weight = match QuantKind::from_ggml(w.ty) {
-            Some(kind) => Weight::Quant(QuantMatrix::upload(device, kind, w.bytes, w.rows, w.cols)?),
+            Some(kind) => Weight::Quant(QuantMatrix::upload_split(device, kind, w.bytes, w.rows, w.cols, max_binding)?),
             None => {
                 let data = float::to_f32(w.ty, w.bytes)
                     .map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?;
@@ -78,7 +80,10 @@ impl Part {
 
     fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
         let y = match &self.weight {
-            Weight::Quant(m) => m.forward(x)?,
+            Weight::Quant(parts) => match parts.as_slice() {
+                [m] => m.forward(x)?,
+                parts => Tensor::cat(parts.iter().map(|m| m.forward(x.clone())).collect::<Result<_, _>>()?, 1),
+            },
             Weight::Dense(w) => x.matmul(w.clone()),
         };
         Ok(match &self.bias {

@@ -32,7 +32,13 @@ pub struct Llama {
 
 impl Llama {
     /// Build the model from a parsed GGUF: repack and upload every weight.
-    pub fn load(g: &Gguf<'_>, device: &Device) -> Result<Self, HearthError> {
+    pub fn load(g: &Gguf<'_>, on: &gpu::Gpu) -> Result<Self, HearthError> {
+        let device = &on.device;
+        // No binding above WebGPU's default limit, nor above what this adapter allows.
+        let max_binding = match on.limits.max_storage_buffer_binding_size {
+            0 => crate::kernels::DEFAULT_MAX_BINDING,
+            l => l.min(crate::kernels::DEFAULT_MAX_BINDING),
+        };
         let config = Config::from_gguf(g)?;
         let refs = ModelRefs::new(g, &config)?;
         let norm = |w: &WeightRef<'_>| -> Result<Tensor<1>, HearthError> {
@@ -42,17 +48,17 @@ impl Llama {
         for l in &refs.layers {
             layers.push(Layer {
                 attn_norm: norm(&l.attn_norm)?,
-                wqkv: Linear::upload(device, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
-                wo: Linear::upload(device, &[&l.wo], &[None])?,
+                wqkv: Linear::upload(device, max_binding, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
+                wo: Linear::upload(device, max_binding, &[&l.wo], &[None])?,
                 ffn_norm: norm(&l.ffn_norm)?,
-                w_gate_up: Linear::upload(device, &[&l.w_gate, &l.w_up], &[None, None])?,
-                w_down: Linear::upload(device, &[&l.w_down], &[None])?,
+                w_gate_up: Linear::upload(device, max_binding, &[&l.w_gate, &l.w_up], &[None, None])?,
+                w_down: Linear::upload(device, max_binding, &[&l.w_down], &[None])?,
             });
         }
         Ok(Llama {
             embedding: Embedding::new(&refs.token_embd)?,
             output_norm: norm(&refs.output_norm)?,
-            output: Linear::upload(device, &[&refs.output], &[None])?,
+            output: Linear::upload(device, max_binding, &[&refs.output], &[None])?,
             layers,
             config,
             device: device.clone(),

@@ -1,7 +1,7 @@
 //! Q4_0: 32 weights = f16 scale d + 16 bytes of 4-bit values; w = (q − 8) · d.
 //! GPU layout: 4 words (one vec4) of nibbles, byte order kept; scale word = d as f32 bits.
 
-use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
+use super::{f16_to_f32, le_u16, le_u32, BlockFormat, Packed, QK};
 
 /// The block as ggml stores it.
 #[repr(C)]
@@ -15,9 +15,9 @@ pub struct Q4_0;
 
 impl BlockFormat for Q4_0 {
     const BYTES: usize = std::mem::size_of::<BlockQ4_0>();
-    const QS_WORDS: usize = 4;
+    const WEIGHTS: usize = QK;
 
-    fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
+    fn dequantize_block(block: &[u8], out: &mut [f32]) {
         let d = f16_to_f32(le_u16(block, 0));
         for j in 0..QK / 2 {
             let q = block[2 + j];
@@ -25,6 +25,10 @@ impl BlockFormat for Q4_0 {
             out[j + QK / 2] = ((q >> 4) as i32 - 8) as f32 * d;
         }
     }
+}
+
+impl Packed for Q4_0 {
+    const QS_WORDS: usize = 4;
 
     fn repack_block(block: &[u8], qs: &mut [u32]) -> u32 {
         for (w, word) in qs.iter_mut().enumerate() {

@@ -2,7 +2,7 @@
 //! GPU layout: 4 words (one vec4) of nibbles, byte order kept; scale word = (d, m) as two f16,
 //! read in WGSL with `unpack2x16float` (core WGSL: no shader-f16 needed).
 
-use super::{f16_to_f32, le_u16, le_u32, BlockFormat, QK};
+use super::{f16_to_f32, le_u16, le_u32, BlockFormat, Packed, QK};
 
 /// The block as ggml stores it.
 #[repr(C)]
@@ -17,9 +17,9 @@ pub struct Q4_1;
 
 impl BlockFormat for Q4_1 {
     const BYTES: usize = std::mem::size_of::<BlockQ4_1>();
-    const QS_WORDS: usize = 4;
+    const WEIGHTS: usize = QK;
 
-    fn dequantize_block(block: &[u8], out: &mut [f32; QK]) {
+    fn dequantize_block(block: &[u8], out: &mut [f32]) {
         let d = f16_to_f32(le_u16(block, 0));
         let m = f16_to_f32(le_u16(block, 2));
         for j in 0..QK / 2 {
@@ -28,6 +28,10 @@ impl BlockFormat for Q4_1 {
             out[j + QK / 2] = (q >> 4) as f32 * d + m;
         }
     }
+}
+
+impl Packed for Q4_1 {
+    const QS_WORDS: usize = 4;
 
     fn repack_block(block: &[u8], qs: &mut [u32]) -> u32 {
         for (w, word) in qs.iter_mut().enumerate() {

@@ -36,9 +36,38 @@ pub fn model_path() -> Option<PathBuf> {
 }
 
 pub fn golden() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smollm2-135m-q4_1.json");
+    golden_of(&SMOLLM2)
+}
+
+/// A catalog model and its float64 golden fixture (tests/fixtures, copied from shared/golden).
+pub struct Fixture {
+    pub model: hearth::catalog::CatalogModel,
+    pub file: &'static str,
+}
+
+pub const SMOLLM2: Fixture = Fixture { model: hearth::catalog::SMOLLM2, file: "smollm2-135m-q4_1.json" };
+pub const QWEN_CODER: Fixture = Fixture { model: hearth::catalog::QWEN_CODER, file: "qwen2.5-coder-0.5b.json" };
+
+pub fn golden_of(f: &Fixture) -> Value {
+    let path = format!("{}/tests/fixtures/{}", env!("CARGO_MANIFEST_DIR"), f.file);
     let text = std::fs::read_to_string(path).expect("golden fixture");
     serde_json::from_str(&text).expect("golden fixture is JSON")
+}
+
+/// A catalog model's file, or None (skip). Under CI a missing model fails the test.
+pub fn model_path_of(f: &Fixture) -> Option<PathBuf> {
+    if f.model.id == hearth::catalog::SMOLLM2.id {
+        return model_path(); // honours $HEARTH_MODEL
+    }
+    let path = f.model.path();
+    if path.is_file() {
+        return Some(path);
+    }
+    if in_ci() {
+        panic!("CI=true but model {} is missing (scripts/fetch-model.sh {})", path.display(), f.model.id);
+    }
+    eprintln!("SKIP: model {} not found (scripts/fetch-model.sh {})", path.display(), f.model.id);
+    None
 }
 
 pub fn ids(v: &Value) -> Vec<u32> {

@@ -3,21 +3,34 @@
 #![allow(dead_code)]
 
 use hearth::cpu::{attention, quant_dot};
-use hearth::quant::{QuantKind, QK};
+use hearth::quant::QuantKind;
 use hearth::reference::{self, AttentionShape};
 
 /// Worst |cpu − twin| / Σ|w·x| (f32 accumulate over ≤ 1536 products lands near 1e-7).
 pub const QUANT_DOT_REL_TOLERANCE: f64 = 1e-5;
 /// Worst |cpu − twin| / max|twin| for attention (f32 softmax and sums over ≤ 64 keys).
 pub const ATTENTION_REL_TOLERANCE: f64 = 1e-5;
-/// (cols, rows, tokens): the model's shapes, decode and a short prefill.
-pub const QUANT_DOT_CASES: [(usize, usize, usize); 6] = [(576, 1536, 1), (1536, 576, 1), (576, 49152, 1), (576, 1536, 5), (1536, 576, 3), (576, 49152, 2)];
+/// (cols, rows, tokens): the models' shapes, decode and a short prefill. SmolLM2 (Q4_0, Q4_1,
+/// Q8_0): 576×1536, 1536×576, 576×49152. Qwen2.5-Coder: 896×4864 (Q5_0 gate/up), 4864×896
+/// (every format's ffn_down: Q4_K, Q6_K, Q5_0), 896×151936 (Q8_0 output, Q5_0 embedding).
+const SMOLLM2_CASES: [(usize, usize, usize); 6] = [(576, 1536, 1), (1536, 576, 1), (576, 49152, 1), (576, 1536, 5), (1536, 576, 3), (576, 49152, 2)];
+const QWEN_CASES: [(usize, usize, usize); 5] = [(896, 4864, 1), (4864, 896, 1), (896, 151936, 1), (896, 4864, 5), (4864, 896, 3)];
+/// 4864×896 only: the k-quants are ffn_down (256-weight super-blocks; 896 is not a multiple).
+const K_QUANT_CASES: [(usize, usize, usize); 3] = [(4864, 896, 1), (4864, 896, 3), (4864, 896, 5)];
+
+pub fn quant_dot_cases(kind: QuantKind) -> &'static [(usize, usize, usize)] {
+    match kind {
+        QuantKind::Q4_0 | QuantKind::Q4_1 => &SMOLLM2_CASES,
+        QuantKind::Q8_0 | QuantKind::Q5_0 => &QWEN_CASES[..],
+        QuantKind::Q4K | QuantKind::Q6K => &K_QUANT_CASES,
+    }
+}
 
 /// SplitMix64: the same numbers natively and in the browser.
 pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -30,18 +43,29 @@ impl Rng {
     }
 }
 
-/// Random but well-formed blocks of `kind` for a rows × cols matrix.
-fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut Rng) -> Vec<u8> {
-    let mut out = Vec::with_capacity(rows * cols / QK * kind.block_bytes());
-    for _ in 0..rows * cols / QK {
-        let start = out.len();
-        out.extend_from_slice(&half::f16::from_f32(rng.f32(0.002, 0.05)).to_bits().to_le_bytes());
-        if kind == QuantKind::Q4_1 {
-            out.extend_from_slice(&half::f16::from_f32(rng.f32(-0.4, 0.0)).to_bits().to_le_bytes());
+/// Random but well-formed blocks of `kind` for a rows × cols matrix: f16 scales in a sane range
+/// where the format keeps them, every other byte random (any value is a valid code).
+pub fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut Rng) -> Vec<u8> {
+    let n_blocks = rows * cols / kind.block_weights();
+    let mut out = Vec::with_capacity(n_blocks * kind.block_bytes());
+    let f16 = |v: f32| half::f16::from_f32(v).to_bits().to_le_bytes();
+    for _ in 0..n_blocks {
+        let mut block: Vec<u8> = (0..kind.block_bytes()).map(|_| rng.next() as u8).collect();
+        match kind {
+            QuantKind::Q4_1 => {
+                block[0..2].copy_from_slice(&f16(rng.f32(0.002, 0.05)));
+                block[2..4].copy_from_slice(&f16(rng.f32(-0.4, 0.0)));
+            }
+            // d and dmin of the super-block (sub-block scales are 6-bit codes: any byte).
+            QuantKind::Q4K => {
+                block[0..2].copy_from_slice(&f16(rng.f32(0.0002, 0.005)));
+                block[2..4].copy_from_slice(&f16(rng.f32(0.0, 0.01)));
+            }
+            // d last; the 16 signed scales stay random bytes.
+            QuantKind::Q6K => block[208..210].copy_from_slice(&f16(rng.f32(0.00002, 0.0005))),
+            _ => block[0..2].copy_from_slice(&f16(rng.f32(0.002, 0.05))),
         }
-        while out.len() - start < kind.block_bytes() {
-            out.push(rng.next() as u8);
-        }
+        out.extend_from_slice(&block);
     }
     out
 }
@@ -50,7 +74,7 @@ fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut Rng) -> Ve
 pub fn quant_dot_matches_reference(kind: QuantKind, log: &dyn Fn(String)) -> f64 {
     let mut rng = Rng(11);
     let mut worst_all = 0f64;
-    for (cols, rows, n_tok) in QUANT_DOT_CASES {
+    for &(cols, rows, n_tok) in quant_dot_cases(kind) {
         let w = random_matrix(kind, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
         let mut y = vec![0f32; n_tok * rows];

@@ -1,0 +1,125 @@
+//! The prompt a completion request becomes: the text before the cursor, and for a model with
+//! fill-in-the-middle tokens the text after it, laid out so that typing at the cursor keeps the
+//! longest token prefix cached (prefix first, then the suffix), each side bounded by a token
+//! limit and cut at a line boundary that does not move on every keystroke. The user's text is
+//! always encoded as plain text: only hearth places special tokens.
+
+use crate::error::HearthError;
+use crate::tokenizer::Tokenizer;
+
+/// Defaults: the prefix carries most of the signal; the suffix is re-prefilled on every
+/// keystroke (it sits after the cursor), so it stays short.
+pub const DEFAULT_MAX_PREFIX_TOKENS: usize = 1024;
+pub const DEFAULT_MAX_SUFFIX_TOKENS: usize = 256;
+/// A cut drops whole lines in steps of this many, counted from the start of the prefix (or from
+/// the cursor for the suffix), so it moves once per this many lines typed, not per keystroke.
+pub const CUT_LINE_STEP: usize = 8;
+
+/// What the cursor sees: the text before it, optionally the text after it, and the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptSpec {
+    /// Text before the cursor.
+    pub prefix: String,
+    /// Text after the cursor (fill-in-the-middle), if the caller sends it.
+    pub suffix: Option<String>,
+    pub max_prefix_tokens: usize,
+    pub max_suffix_tokens: usize,
+}
+
+impl PromptSpec {
+    pub fn new(prefix: &str, suffix: Option<&str>) -> Self {
+        PromptSpec {
+            prefix: prefix.to_string(),
+            suffix: suffix.map(str::to_string),
+            max_prefix_tokens: DEFAULT_MAX_PREFIX_TOKENS,
+            max_suffix_tokens: DEFAULT_MAX_SUFFIX_TOKENS,
+        }
+    }
+}
+
+/// A built prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub ids: Vec<u32>,
+    /// The suffix went in as fill-in-the-middle (false: prefix-only, e.g. a model without FIM).
+    pub fim: bool,
+    /// Bytes of the prefix dropped from its start, and of the suffix from its end, to fit the limits.
+    pub prefix_cut: usize,
+    pub suffix_cut: usize,
+}
+
+/// Build the ids for `spec`. A suffix is used when the model has FIM tokens (else prefix-only).
+pub fn build(tok: &Tokenizer, spec: &PromptSpec) -> Result<Prompt, HearthError> {
+    let (prefix_cut, prefix) = keep_tail(tok, &spec.prefix, spec.max_prefix_tokens)?;
+    let mut ids: Vec<u32> = tok.bos_prefix().into_iter().collect();
+    let fim = match (tok.fim, spec.suffix.as_deref()) {
+        (Some(f), Some(suffix)) => {
+            let (suffix_keep, suffix_ids) = keep_head(tok, suffix, spec.max_suffix_tokens)?;
+            ids.push(f.prefix);
+            ids.extend(prefix);
+            ids.push(f.suffix);
+            ids.extend(suffix_ids);
+            ids.push(f.middle);
+            return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep });
+        }
+        _ => false,
+    };
+    ids.extend(prefix);
+    Ok(Prompt { ids, fim, prefix_cut, suffix_cut: 0 })
+}
+
+/// Byte offsets where each line after the first starts.
+fn line_starts(text: &str) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    text.match_indices('\n').map(|(i, _)| i + 1).filter(move |&i| i < text.len())
+}
+
+/// The end of `text` within `max` tokens: whole lines dropped from its start in steps of
+/// `CUT_LINE_STEP` (line numbers counted from the start, so the cut is stable while the user types
+/// at the end). Returns (bytes dropped, ids). A last stretch longer than the limit keeps its last
+/// `max` tokens.
+fn keep_tail(tok: &Tokenizer, text: &str, max: usize) -> Result<(usize, Vec<u32>), HearthError> {
+    let ids = tok.encode(text)?;
+    if ids.len() <= max {
+        return Ok((0, ids));
+    }
+    // Candidate starts, earliest first: fewer tokens the later the start (binary search).
+    let starts: Vec<usize> = line_starts(text).skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).collect();
+    match first_fit(&starts, |&s| Ok(tok.encode(&text[s..])?.len() <= max))? {
+        Some(s) => Ok((s, tok.encode(&text[s..])?)),
+        None => Ok((text.len(), ids[ids.len() - max..].to_vec())),
+    }
+}
+
+/// The start of `text` within `max` tokens: whole lines dropped from its end, keeping a multiple
+/// of `CUT_LINE_STEP` lines when that many fit, else whole lines. Returns (bytes kept, ids).
+fn keep_head(tok: &Tokenizer, text: &str, max: usize) -> Result<(usize, Vec<u32>), HearthError> {
+    let ids = tok.encode(text)?;
+    if ids.len() <= max {
+        return Ok((text.len(), ids));
+    }
+    let ends: Vec<usize> = line_starts(text).collect();
+    let stepped: Vec<usize> = ends.iter().copied().skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).rev().collect();
+    let fits = |&e: &usize| Ok(tok.encode(&text[..e])?.len() <= max);
+    let end = match first_fit(&stepped, fits)? {
+        Some(e) => Some(e),
+        None => first_fit(&ends.iter().copied().rev().collect::<Vec<_>>(), fits)?,
+    };
+    match end {
+        Some(e) => Ok((e, tok.encode(&text[..e])?)),
+        None => Ok((0, Vec::new())),
+    }
+}
+
+/// The first candidate that fits, given that once one fits all later ones do.
+fn first_fit(cands: &[usize], fits: impl Fn(&usize) -> Result<bool, HearthError>) -> Result<Option<usize>, HearthError> {
+    let (mut lo, mut hi) = (0, cands.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fits(&cands[mid])? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Ok(cands.get(lo).copied())
+}

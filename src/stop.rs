@@ -1,0 +1,171 @@
+//! Where a suggestion ends, as an editor wants it: `line` ends at the first newline, `block` when a
+//! generated line leaves the block the cursor is in (indentation for Python-like languages, the
+//! closing brace for brace languages), `free` only at end-of-generation, the stop sequences or the
+//! token limit. And a suggestion that only repeats the suffix's next line is dropped. Pure
+//! functions of the text, run by the engine on every piece so every embedder gets them.
+
+/// How far a suggestion may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StopMode {
+    /// To the end of the cursor's line.
+    Line,
+    /// To the end of the block the cursor is in.
+    Block,
+    /// No rule.
+    #[default]
+    Free,
+}
+
+impl StopMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "line" => Some(StopMode::Line),
+            "block" => Some(StopMode::Block),
+            "free" => Some(StopMode::Free),
+            _ => None,
+        }
+    }
+}
+
+/// Languages whose blocks are delimited by indentation rather than braces.
+const INDENT_LANGUAGES: [&str; 6] = ["python", "py", "yaml", "nim", "coffeescript", "haskell"];
+
+/// What the rules look at besides the generated text.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor<'a> {
+    /// The document up to the cursor.
+    pub before: &'a str,
+    /// The document after the cursor.
+    pub after: &'a str,
+    /// e.g. "python", "javascript"; None: guessed from `before`.
+    pub language: Option<&'a str>,
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Bytes of `text` (generated at the cursor) that belong to the suggestion under `mode`, and
+/// whether the rule has ended it (generating more cannot change it).
+pub fn trim(text: &str, mode: StopMode, cur: &Cursor<'_>) -> (usize, bool) {
+    let rest_of_line = cur.after.split('\n').next().unwrap_or("");
+    // Mid-line (something after the cursor on its line), or line mode: this line only.
+    if mode == StopMode::Line || (mode == StopMode::Block && !rest_of_line.trim().is_empty()) {
+        return match text.find('\n') {
+            Some(nl) => (nl, true),
+            None => (text.len(), false),
+        };
+    }
+    if mode == StopMode::Free {
+        return (text.len(), false);
+    }
+    let lines: Vec<&str> = cur.before.split('\n').collect();
+    let current = lines.last().copied().unwrap_or("");
+    let header = lines.iter().rev().find(|l| !l.trim().is_empty()).copied();
+    let indent_language = match cur.language {
+        Some(l) => INDENT_LANGUAGES.contains(&l.to_ascii_lowercase().as_str()),
+        None => header.is_some_and(|h| h.trim_end().ends_with(':')),
+    };
+    if indent_language {
+        // The block the cursor opens or sits in: its header's indentation bounds the suggestion.
+        let base = match header {
+            Some(h) if h.trim_end().ends_with(':') => indent_of(h),
+            Some(h) => indent_of(h).max(indent_of(current)).saturating_sub(1),
+            None => 0,
+        };
+        let mut at = 0;
+        for (i, l) in text.split('\n').enumerate() {
+            if i > 0 && !l.trim().is_empty() && indent_of(l) <= base {
+                return (text[..at].trim_end().len(), true);
+            }
+            at += l.len() + 1;
+        }
+        return (text.len(), false);
+    }
+    // Brace languages: stop after the brace that closes the block the cursor is in, or after a
+    // block the suggestion opened and closed itself at the cursor's level.
+    let (mut depth, mut opened) = (0i32, false);
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => {
+                depth += 1;
+                opened = true;
+            }
+            '}' => {
+                depth -= 1;
+                if depth < 0 || (depth == 0 && opened) {
+                    return (i + 1, true);
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        if let Some(blank) = text.find("\n\n") {
+            if !text[..blank].trim().is_empty() {
+                return (blank, true);
+            }
+        }
+    }
+    (text.len(), false)
+}
+
+/// A suggestion that only repeats what follows the cursor (its first non-blank line) adds nothing.
+pub fn repeats_suffix(suggestion: &str, after: &str) -> bool {
+    let s = suggestion.trim();
+    if s.is_empty() {
+        return false;
+    }
+    let next = after.split('\n').map(str::trim).find(|l| !l.is_empty());
+    next.is_some_and(|n| n == s || (s.lines().count() == 1 && n.starts_with(s) && s.len() * 2 >= n.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cur<'a>(before: &'a str, after: &'a str, language: Option<&'a str>) -> Cursor<'a> {
+        Cursor { before, after, language }
+    }
+
+    #[test]
+    fn line_mode_ends_at_the_newline() {
+        assert_eq!(trim("a + b\n    c", StopMode::Line, &cur("x = ", "", None)), (5, true));
+        assert_eq!(trim("a + b", StopMode::Line, &cur("x = ", "", None)), (5, false));
+    }
+
+    #[test]
+    fn block_mode_mid_line_is_line_mode() {
+        assert_eq!(trim("a, b\nfoo", StopMode::Block, &cur("f(", ")\n", None)), (4, true));
+    }
+
+    #[test]
+    fn python_block_ends_at_a_dedent() {
+        let before = "def f(x):\n    ";
+        let text = "y = x + 1\n    return y\n\ndef g():\n    pass";
+        let (n, done) = trim(text, StopMode::Block, &cur(before, "", Some("python")));
+        assert!(done);
+        assert_eq!(&text[..n], "y = x + 1\n    return y");
+    }
+
+    #[test]
+    fn brace_block_ends_at_its_closing_brace() {
+        let before = "function f(a) {\n  ";
+        let text = "return a + 1;\n}\n\nfunction g() {}";
+        let (n, done) = trim(text, StopMode::Block, &cur(before, "", Some("javascript")));
+        assert!(done);
+        assert_eq!(&text[..n], "return a + 1;\n}");
+    }
+
+    #[test]
+    fn free_mode_never_cuts() {
+        assert_eq!(trim("a\n\n}\n", StopMode::Free, &cur("{", "", None)), (5, false));
+    }
+
+    #[test]
+    fn a_copy_of_the_next_line_is_dropped() {
+        assert!(repeats_suffix("return c", "\n    return c\n"));
+        assert!(!repeats_suffix("c = a + b", "\n    return c\n"));
+        assert!(!repeats_suffix("", "\n    return c\n"));
+    }
+}

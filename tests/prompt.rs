@@ -1,0 +1,139 @@
+//! Fill-in-the-middle as a request: the prompt layout (prefix, then suffix), the user's text never
+//! becoming special tokens, a model without FIM answering prefix-only, the line-boundary cut
+//! that does not move while typing, and the KV cache reused keystroke after keystroke.
+#![cfg(not(target_family = "wasm"))]
+
+mod common;
+
+use common::{model_path_of, QWEN_CODER, SMOLLM2};
+use hearth::engine::{CompletionRequest, Engine};
+use hearth::gguf::Gguf;
+use hearth::prompt::{build, PromptSpec, CUT_LINE_STEP};
+use hearth::tokenizer::Tokenizer;
+
+fn tokenizer(f: &common::Fixture) -> Option<Tokenizer> {
+    let bytes = std::fs::read(model_path_of(f)?).expect("read model");
+    Some(Tokenizer::from_gguf(&Gguf::parse(&bytes).expect("parse")).expect("tokenizer"))
+}
+
+fn lcp(a: &[u32], b: &[u32]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+#[test]
+fn fim_tokens_come_from_the_model() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let f = tok.fim.expect("Qwen2.5-Coder has FIM tokens");
+    assert_eq!((f.prefix, f.suffix, f.middle), (151659, 151661, 151660));
+    assert_eq!((f.pad, f.repo, f.sep), (Some(151662), Some(151663), Some(151664)));
+    for id in [151643, 151645, 151662, 151664] {
+        assert!(tok.is_eog(id), "{id} ends a generation");
+    }
+    let Some(smol) = tokenizer(&SMOLLM2) else { return };
+    assert_eq!(smol.fim, None, "SmolLM2 has no FIM tokens");
+}
+
+#[test]
+fn user_text_never_becomes_special_tokens() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let f = tok.fim.expect("fim");
+    let prefix = "s = '<|fim_suffix|>' + \"<|im_start|>user\"\n";
+    let suffix = "<|fim_middle|><|endoftext|>\n";
+    let p = build(&tok, &PromptSpec::new(prefix, Some(suffix))).expect("build");
+    assert!(p.fim);
+    let specials: Vec<usize> = p.ids.iter().enumerate().filter(|(_, &id)| id >= 151643).map(|(i, _)| i).collect();
+    // Exactly the three hearth placed: <|fim_prefix|> first, <|fim_suffix|> after the prefix, <|fim_middle|> last.
+    let n_prefix = tok.encode(prefix).expect("encode").len();
+    assert_eq!(specials, vec![0, 1 + n_prefix, p.ids.len() - 1], "{:?}", p.ids);
+    assert_eq!(p.ids[0], f.prefix);
+    assert_eq!(p.ids[1 + n_prefix], f.suffix);
+    assert_eq!(*p.ids.last().expect("ids"), f.middle);
+    assert_eq!(tok.decode(&p.ids[1..1 + n_prefix]), prefix, "the text comes back as it was written");
+}
+
+#[test]
+fn a_model_without_fim_completes_the_prefix_only() {
+    let Some(tok) = tokenizer(&SMOLLM2) else { return };
+    let p = build(&tok, &PromptSpec::new("def add(a, b):\n    ", Some("\n    return c\n"))).expect("build");
+    assert!(!p.fim);
+    assert_eq!(p.ids, tok.encode("def add(a, b):\n    ").expect("encode"));
+}
+
+#[test]
+fn prefix_cut_is_at_a_line_boundary_and_stays_while_typing() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let file: String = (0..200).map(|i| format!("    total_{i} = compute(values[{i}], weight={i})\n")).collect();
+    let mut spec = PromptSpec::new(&file, Some("\nreturn total\n"));
+    spec.max_prefix_tokens = 300;
+    let first = build(&tok, &spec).expect("build");
+    assert!(first.prefix_cut > 0 && file[..first.prefix_cut].ends_with('\n'), "whole lines dropped");
+    let dropped_lines = file[..first.prefix_cut].matches('\n').count();
+    assert_eq!(dropped_lines % CUT_LINE_STEP, 0, "cut in steps of {CUT_LINE_STEP} lines");
+    assert!(first.ids.len() <= 300 + 3 + 64);
+    // Typing a few characters at the cursor keeps the cut, so the cached tokens stay valid.
+    for typed in ["x", "x =", "x = 1"] {
+        spec.prefix = format!("{file}{typed}");
+        let p = build(&tok, &spec).expect("build");
+        assert_eq!(p.prefix_cut, first.prefix_cut, "typed {typed:?}");
+    }
+}
+
+#[test]
+fn suffix_is_cut_at_a_line_boundary() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let suffix: String = (0..100).map(|i| format!("print({i})\n")).collect();
+    let mut spec = PromptSpec::new("def f():\n    ", Some(&suffix));
+    spec.max_suffix_tokens = 40;
+    let p = build(&tok, &spec).expect("build");
+    let kept = suffix.len() - p.suffix_cut;
+    assert!(suffix[..kept].ends_with('\n'));
+    let suffix_ids = p.ids.len() - 1 - tok.encode("def f():\n    ").expect("enc").len() - 2;
+    assert!(suffix_ids <= 40, "{suffix_ids} suffix tokens");
+}
+
+#[test]
+fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
+    let Some(path) = model_path_of(&QWEN_CODER) else { return };
+    let mut engine = Engine::load_cpu(std::fs::read(path).expect("read"), 512).expect("load");
+    let head = "def mean(values):\n    ";
+    let line = "total = sum(values)";
+    let suffix = "\n    return total / len(values)\n";
+    let suffix_tokens = engine.tokenizer.encode(suffix).expect("encode").len();
+    let mut prev_prefix_ids: Option<Vec<u32>> = None;
+    for n in 0..=line.len() {
+        let prefix = format!("{head}{}", &line[..n]);
+        let mut req = CompletionRequest::greedy(&prefix, 1);
+        req.suffix = Some(suffix.to_string());
+        let c = engine.complete(&req, &mut |_| {}).expect("complete");
+        assert!(c.fim);
+        let prefix_ids = engine.tokenizer.encode(&prefix).expect("encode");
+        if let Some(prev) = &prev_prefix_ids {
+            let new_tokens = prefix_ids.len() - lcp(prev, &prefix_ids);
+            // <|fim_suffix|>, the suffix and <|fim_middle|> follow the changed prefix tokens.
+            assert_eq!(c.timings.prefill_tokens, new_tokens + suffix_tokens + 2, "after typing {:?}", &line[..n]);
+            assert!(new_tokens <= 4, "typing one character changes only the last word's tokens ({new_tokens})");
+            assert_eq!(c.timings.reused_tokens + c.timings.prefill_tokens, c.prompt_ids.len());
+        }
+        prev_prefix_ids = Some(prefix_ids);
+    }
+}
+
+#[test]
+fn line_and_block_modes_end_the_suggestion_in_the_runtime() {
+    let Some(path) = model_path_of(&QWEN_CODER) else { return };
+    let mut engine = Engine::load_cpu(std::fs::read(path).expect("read"), 512).expect("load");
+    // The fixture's FIM prompt continues past the line ("return a + b\n\ndef subtract...").
+    let mut req = CompletionRequest::greedy("def add(a, b):\n    ", 24);
+    req.suffix = Some("\n    return c\n".into());
+    req.mode = hearth::stop::StopMode::Line;
+    let c = engine.complete(&req, &mut |_| {}).expect("complete");
+    assert_eq!(c.text, "return a + b", "line mode: one line");
+    assert_eq!(c.stop_reason.as_str(), "stop");
+    req.mode = hearth::stop::StopMode::Block;
+    req.language = Some("python".into());
+    let mut streamed = String::new();
+    let c = engine.complete(&req, &mut |s| streamed.push_str(s)).expect("complete");
+    assert!(!c.text.contains("def subtract"), "block mode stops at the dedent: {:?}", c.text);
+    assert!(c.text.starts_with("return a + b"), "{:?}", c.text);
+    assert_eq!(streamed, c.text, "what streamed is what was returned: nothing taken back");
+}
