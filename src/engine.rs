@@ -34,6 +34,9 @@ pub struct CompletionRequest {
     /// The text after the cursor: fill-in-the-middle on a model with FIM tokens, else ignored
     /// (`Completion::fim` says which).
     pub suffix: Option<String>,
+    /// Already-tokenized prompt ids (a template its caller built, e.g. with
+    /// `Tokenizer::encode_template`): used as they are instead of `prompt`/`suffix`.
+    pub prompt_ids: Option<Vec<u32>>,
     /// Limits on each side, cut at line boundaries (see `prompt`).
     pub max_prefix_tokens: usize,
     pub max_suffix_tokens: usize,
@@ -55,6 +58,7 @@ impl CompletionRequest {
         CompletionRequest {
             prompt: prompt.to_string(),
             suffix: None,
+            prompt_ids: None,
             max_prefix_tokens: crate::prompt::DEFAULT_MAX_PREFIX_TOKENS,
             max_suffix_tokens: crate::prompt::DEFAULT_MAX_SUFFIX_TOKENS,
             max_tokens: 64,
@@ -268,7 +272,10 @@ impl Engine {
         on_text: &mut dyn FnMut(&str),
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
-        let prompt = crate::prompt::build(&self.tokenizer, &req.prompt_spec())?;
+        let prompt = match &req.prompt_ids {
+            Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0 },
+            None => crate::prompt::build(&self.tokenizer, &req.prompt_spec())?,
+        };
         let prompt_ids = prompt.ids;
         if prompt_ids.is_empty() {
             return Err(HearthError::InvalidRequest("empty prompt".into()));
