@@ -8,6 +8,7 @@
 //! - `sc`: one u32 of scale(s) per block, row-major with rows padded to a multiple of 4 blocks:
 //!   block `b` of row `r` at `r * nb4 * 4 + b`, `nb4 = ceil(nb / 4)`, so four blocks' scales are
 //!   one vec4 load.
+//!
 //! The sub-block one (Q5_0, Q4_K, Q6_K; trait `SubBlocks`): every 32 weights as one vec4 of
 //! values and a few scale words, whatever the GGUF block size, read by one kernel body per
 //! family (`shaders/gemv.wgsl`, `shaders/matmul.wgsl`) with the format's decode from
