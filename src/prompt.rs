@@ -86,7 +86,10 @@ fn keep_tail(tok: &Tokenizer, text: &str, max: usize) -> Result<(usize, Vec<u32>
     let starts: Vec<usize> = line_starts(text).skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).collect();
     match first_fit(&starts, |&s| Ok(tok.encode(&text[s..])?.len() <= max))? {
         Some(s) => Ok((s, tok.encode(&text[s..])?)),
-        None => Ok((text.len(), ids[ids.len() - max..].to_vec())),
+        None => {
+            let kept = ids[ids.len() - max..].to_vec();
+            Ok((text.len().saturating_sub(tok.decode(&kept).len()), kept))
+        }
     }
 }
 

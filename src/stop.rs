@@ -59,9 +59,10 @@ pub fn trim(text: &str, mode: StopMode, cur: &Cursor<'_>) -> (usize, bool) {
     if mode == StopMode::Free {
         return (text.len(), false);
     }
-    let lines: Vec<&str> = cur.before.split('\n').collect();
-    let current = lines.last().copied().unwrap_or("");
-    let header = lines.iter().rev().find(|l| !l.trim().is_empty()).copied();
+    // Runs on every generated piece: read the prefix back from the cursor, only as far as its
+    // last non-blank line, never the whole document.
+    let current = cur.before.rsplit('\n').next().unwrap_or("");
+    let header = cur.before.rsplit('\n').find(|l| !l.trim().is_empty());
     let indent_language = match cur.language {
         Some(l) => INDENT_LANGUAGES.contains(&l.to_ascii_lowercase().as_str()),
         None => header.is_some_and(|h| h.trim_end().ends_with(':')),

@@ -89,24 +89,3 @@ impl TestRng {
         lo + (hi - lo) * self.0.next_f64() as f32
     }
 }
-
-/// Random but well-formed blocks of `kind` for a rows × cols matrix.
-#[allow(dead_code)] // not every test file uses it
-pub fn random_matrix(kind: hearth::quant::QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -> Vec<u8> {
-    let n_blocks = rows * cols / hearth::quant::QK;
-    let mut out = Vec::with_capacity(n_blocks * kind.block_bytes());
-    for _ in 0..n_blocks {
-        let d = half::f16::from_f32(rng.f32(0.002, 0.05));
-        out.extend_from_slice(&d.to_bits().to_le_bytes());
-        if kind == hearth::quant::QuantKind::Q4_1 {
-            let m = half::f16::from_f32(rng.f32(-0.4, 0.0));
-            out.extend_from_slice(&m.to_bits().to_le_bytes());
-        }
-        let q_bytes = kind.block_bytes() - out.len() % kind.block_bytes();
-        for _ in 0..q_bytes {
-            out.push(rng.u8());
-        }
-    }
-    assert_eq!(out.len(), n_blocks * kind.block_bytes());
-    out
-}
