@@ -23,7 +23,10 @@ block_cut), and a suggestion that only repeats the suffix's next line is dropped
 
 Layout lever (`--layout`), FIM configurations only: `plain` sends the prefix as is (ending in
 "\n"); `trim-newline` drops the prefix's last newline and any indentation after it, so the model
-writes the newline and indentation itself. Scoring always assembles the original program.
+writes the newline and indentation itself. For llama.cpp this script trims the prefix; hearth does
+it in its runtime (`open_line`, on by default; `"open_line": false` is `plain`) and returns the
+suggestion at the cursor, so hearth always gets the cursor's real prefix. Scoring always
+assembles the original program.
 
 Usage: python3 benches/fim_bench.py [--set single|multi|both] [--limit N] [--out results.json]
 """
@@ -138,18 +141,22 @@ def apply_rules(text, multi, before, after, dropped, final=False):
 # ---- runners ----------------------------------------------------------------------------------
 
 def run_hearth(args, model, probs, multi, layout, fim):
-    """One `hearth complete --requests` over all problems: {task_id: (text, latency_ms, info)}."""
+    """One `hearth complete --requests` over all problems: {task_id: (text, latency_ms, info)}.
+    The layout is the runtime's (`open_line`): the text comes back at the cursor."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         for p in probs:
-            prefix, _, suffix = cursor(p, layout, args.raw_suffix)
+            prefix, _, suffix = cursor(p, "plain", args.raw_suffix)
             req = {"id": p["task_id"], "prompt": prefix, "max_tokens": args.max_tokens[multi],
-                   "temperature": 0, "mode": args.multi_mode if multi else "line"}
+                   "temperature": 0, "mode": args.multi_mode if multi else "line",
+                   "open_line": layout == "trim-newline"}
             if multi:
                 req["language"] = "python"
             if fim:
                 req["suffix"] = suffix
             f.write(json.dumps(req) + "\n")
     cmd = [args.hearth, "complete", "--model", model, "--backend", args.backend, "--requests", f.name]
+    if args.hearth_threads:
+        cmd += ["--threads", str(args.hearth_threads)]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     os.unlink(f.name)
     res = {}
@@ -243,9 +250,10 @@ def passes(src, timeout=10.0):
 def score(args, row, probs, multi, results, pool):
     """Per-problem records for one configuration, and its summary row."""
     recs = []
+    at_cursor = row["config"].startswith("hearth")  # hearth's runtime returns the text at the cursor
     for p in probs:
         text, ms, info = results[p["task_id"]]
-        span, src = assemble(p, row["layout"], text)
+        span, src = assemble(p, "plain" if at_cursor else row["layout"], text)
         recs.append(dict(row, task_id=p["task_id"], text=text, exact=exact(p, span, multi),
                          latency_ms=ms, src=src, **info))
     for r, ok in zip(recs, pool.map(passes, [r.pop("src") for r in recs])):
@@ -271,6 +279,9 @@ def main():
     ap.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     ap.add_argument("--max-tokens", type=int, help="default 64 single-line, 256 multi-line")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="llama.cpp threads")
+    ap.add_argument("--hearth-threads", type=int, default=0, help="hearth CPU threads (default: its own)")
+    ap.add_argument("--configs", default="", help="comma-separated subset of config names (e.g. hearth-fim,llamacpp-fim)")
+    ap.add_argument("--models", default="qwen,smollm2", help="models for the prefix-only configs")
     ap.add_argument("--skip-hearth", action="store_true")
     ap.add_argument("--skip-llamacpp", action="store_true")
     ap.add_argument("--multi-mode", choices=["block", "free"], default="block",
@@ -289,6 +300,9 @@ def main():
     for runner in [r for r, skip in (("hearth", args.skip_hearth), ("llamacpp", args.skip_llamacpp)) if not skip]:
         plan += [(runner, f"{runner}-fim", "qwen", True, layouts), (runner, f"{runner}-prefix", "qwen", False, ["plain"]),
                  (runner, f"{runner}-prefix", "smollm2", False, ["plain"])]
+    keep = set(filter(None, args.configs.split(",")))
+    wanted_models = set(args.models.split(","))
+    plan = [t for t in plan if (not keep or t[1] in keep) and (t[2] == "-" or t[2] in wanted_models)]
     if not args.skip_hearth and not os.access(args.hearth, os.X_OK):
         sys.exit(f"no hearth binary at {args.hearth} (cargo build --release, or --hearth PATH, or --skip-hearth)")
 

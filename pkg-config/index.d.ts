@@ -26,6 +26,10 @@ export interface CreateOptions {
   /** 'auto' (default): WebGPU on a hardware adapter, else the CPU (wasm simd128; also when the
    *  only adapter is a software one such as SwiftShader, which is slower than the CPU path). */
   backend?: 'auto' | 'webgpu' | 'cpu';
+  /** The CPU backend's arithmetic: 'int8' (default: activations rounded to 8 bits per 32 values
+   *  and integer dot products, as llama.cpp computes on CPUs; about 2× faster) or 'exact' (f32,
+   *  the path held to the float64 reference). */
+  numerics?: 'int8' | 'exact';
   /** KV-cache length in tokens (default 2048). */
   context?: number;
   /** Store key for a URL source (default: the URL's file name). */
@@ -41,6 +45,10 @@ export interface CompletionRequest {
   /** The text after the cursor. On a model with fill-in-the-middle tokens (`info().fim`) the
    *  suggestion fits between both; on one without, it is ignored (`Completion.fim` is false). */
   suffix?: string;
+  /** With a suffix and the cursor at the start of a line (only indentation before it): the model
+   *  writes that line's newline and indentation itself, which fill-in-the-middle models do far
+   *  better (benches/fim_bench.py); the suggestion is what follows them. Default true. */
+  openLine?: boolean;
   /** Token limits on each side, cut at line boundaries (defaults 1024 and 256). */
   maxPrefixTokens?: number;
   maxSuffixTokens?: number;

@@ -1,7 +1,7 @@
 //! The completion loop: tokenize, reuse the cached prefix, prefill the rest in chunks, then
 //! sample → stream → stop. Abort is checked between chunks and between tokens.
 
-use crate::cpu::{CpuKvCache, CpuLlama};
+use crate::cpu::{CpuKvCache, CpuLlama, CpuOptions, Numerics};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::gpu::{self, Gpu, Tensor};
@@ -14,6 +14,10 @@ use web_time::Instant;
 
 /// Tokens per prefill pass: bounds the attention scratch and the time between abort checks.
 pub const PREFILL_CHUNK: usize = 256;
+/// Prompt tokens per pass on the CPU backend: it computes on the engine's own thread, so an abort
+/// lands between passes; 32 tokens keep that wait short (≈ 1–2 s for Qwen2.5-Coder in a browser)
+/// and still share each decoded weight block among enough tokens.
+pub const CPU_PREFILL_CHUNK: usize = 32;
 /// Default KV capacity: enough for completion contexts, small enough for a phone.
 pub const DEFAULT_CONTEXT: usize = 2048;
 
@@ -50,6 +54,9 @@ pub struct CompletionRequest {
     pub mode: StopMode,
     /// The document's language for `block` mode ("python", "rust", ...); None: guessed.
     pub language: Option<String>,
+    /// FIM with the cursor at a line's start: the model writes that line's newline and
+    /// indentation (`PromptSpec::open_line`, default true).
+    pub open_line: bool,
 }
 
 impl CompletionRequest {
@@ -67,6 +74,7 @@ impl CompletionRequest {
             ignore_eos: false,
             mode: StopMode::Free,
             language: None,
+            open_line: true,
         }
     }
 
@@ -81,6 +89,7 @@ impl CompletionRequest {
             suffix: self.suffix.clone(),
             max_prefix_tokens: self.max_prefix_tokens,
             max_suffix_tokens: self.max_suffix_tokens,
+            open_line: self.open_line,
         }
     }
 }
@@ -230,15 +239,26 @@ impl Engine {
     /// Parse a GGUF model for the CPU backend (no GPU involved). The model keeps `bytes` and
     /// reads its quantized weights from them in place.
     pub fn load_cpu(bytes: Vec<u8>, context: usize) -> Result<Self, HearthError> {
+        Engine::load_cpu_with(bytes, context, CpuOptions::default())
+    }
+
+    /// `load_cpu` with the numerics and threads chosen (`CpuOptions`).
+    pub fn load_cpu_with(bytes: Vec<u8>, context: usize, options: CpuOptions) -> Result<Self, HearthError> {
         let file = std::sync::Arc::new(bytes);
         let g = Gguf::parse(&file)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
-        let model = CpuLlama::load(&g, &file)?;
+        let model = CpuLlama::load(&g, &file, options)?;
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
-        let adapter = if cfg!(target_arch = "wasm32") { "wasm simd128, 1 thread" } else { "native CPU, 1 thread" };
+        let o = model.options();
+        let simd = if cfg!(target_arch = "wasm32") { "wasm simd128" } else { "native CPU" };
+        let numerics = match o.numerics {
+            Numerics::Exact => "f32",
+            Numerics::Int8 => "int8 activations",
+        };
+        let adapter = format!("{simd}, {} thread{}, {numerics}", o.threads, if o.threads == 1 { "" } else { "s" });
         let backend = Backend::Cpu { model, cache };
-        Ok(Engine { backend, tokenizer, adapter: adapter.into(), limits: gpu::Limits::default(), model_name: model_name(&g), cached_ids: Vec::new() })
+        Ok(Engine { backend, tokenizer, adapter, limits: gpu::Limits::default(), model_name: model_name(&g), cached_ids: Vec::new() })
     }
 
     pub fn config(&self) -> &Config {
@@ -273,7 +293,7 @@ impl Engine {
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
         let prompt = match &req.prompt_ids {
-            Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0 },
+            Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0, lead: String::new() },
             None => crate::prompt::build(&self.tokenizer, &req.prompt_spec())?,
         };
         let prompt_ids = prompt.ids;
@@ -283,7 +303,7 @@ impl Engine {
         if prompt_ids.len() >= self.context() {
             return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.context() });
         }
-        let result = self.run(&prompt_ids, req, on_text, aborted).await.map(|c| Completion { fim: prompt.fim, ..c });
+        let result = self.run(&prompt_ids, &prompt.lead, req, on_text, aborted).await.map(|c| Completion { fim: prompt.fim, ..c });
         match &result {
             // An abort lands between passes: cache and ids still agree, so the next request
             // (the next keystroke) reuses the prefix.
@@ -306,9 +326,12 @@ impl Engine {
         self.cached_ids.clear();
     }
 
+    /// `lead`: the end of the prefix the model is to write first (`Prompt::lead`); the suggestion
+    /// is what follows it.
     async fn run(
         &mut self,
         prompt_ids: &[u32],
+        lead: &str,
         req: &CompletionRequest,
         on_text: &mut dyn FnMut(&str),
         aborted: &dyn Fn() -> bool,
@@ -323,7 +346,12 @@ impl Engine {
 
         let start = Instant::now();
         let mut logits = None;
-        for chunk in prompt_ids[keep..].chunks(PREFILL_CHUNK) {
+        let cpu = matches!(self.backend, Backend::Cpu { .. });
+        let chunk_len = if cpu { CPU_PREFILL_CHUNK } else { PREFILL_CHUNK };
+        for chunk in prompt_ids[keep..].chunks(chunk_len) {
+            if cpu {
+                crate::yield_now::yield_now().await; // let an abort message in (module docs)
+            }
             if aborted() {
                 return Err(HearthError::Aborted);
             }
@@ -337,7 +365,8 @@ impl Engine {
         let start = Instant::now();
         let mut sampler = Sampler::new(req.sampler.clone());
         let mut stream = StreamDecoder::default();
-        let mut text = String::new();
+        let mut raw = String::new(); // what the model wrote (with the lead, if any)
+        let mut text = String::new(); // the suggestion: raw after the lead
         let mut emitted = 0; // bytes of `text` already passed to on_text
         let mut generated = Vec::new();
         let budget = req.max_tokens.min(self.context() - self.cached_ids.len());
@@ -346,6 +375,9 @@ impl Engine {
         let cursor = Cursor { before: &req.prompt, after: suffix, language: req.language.as_deref() };
         let mut first_line_checked = false; // the first line is held back until it is known not to repeat the suffix
         while generated.len() < budget {
+            if cpu {
+                crate::yield_now::yield_now().await;
+            }
             if aborted() {
                 return Err(HearthError::Aborted);
             }
@@ -355,7 +387,17 @@ impl Engine {
                 stop_reason = StopReason::Eos;
                 break;
             }
-            text.push_str(&stream.push(self.tokenizer.token_bytes(token)));
+            raw.push_str(&stream.push(self.tokenizer.token_bytes(token)));
+            match suggestion(&raw, lead) {
+                Some(t) => text = t,
+                None if lead.is_empty() => unreachable!("no lead: the suggestion is the raw text"),
+                None => {
+                    // Not a new line: it went on writing the line before the cursor.
+                    text.clear();
+                    stop_reason = StopReason::Stop;
+                    break;
+                }
+            }
             if let Some(at) = find_stop(&text, &req.stop) {
                 text.truncate(at);
                 stop_reason = StopReason::Stop;
@@ -388,7 +430,8 @@ impl Engine {
             logits = next.read().await?;
         }
         if stop_reason != StopReason::Stop {
-            text.push_str(&stream.finish());
+            raw.push_str(&stream.finish());
+            text = suggestion(&raw, lead).unwrap_or_default();
             if !first_line_checked && stop::repeats_suffix(&text, suffix) {
                 text.clear();
                 stop_reason = StopReason::Stop;
@@ -415,6 +458,19 @@ impl Engine {
 /// How much of `text` may be streamed before the stop rules have seen more: nothing of the first
 /// line while it may still turn out to repeat the suffix (`first_line_known` false), and in
 /// `block` mode no trailing whitespace that spans a newline (the next line may leave the block).
+/// The suggestion in the model's text `raw` after `lead` (`prompt::view_after_lead`): None when
+/// the model did not open the cursor's line; "" while its indentation is still being written.
+fn suggestion(raw: &str, lead: &str) -> Option<String> {
+    if lead.is_empty() {
+        return Some(raw.to_string());
+    }
+    match crate::prompt::view_after_lead(raw, lead) {
+        crate::prompt::LeadView::Pending => Some(String::new()),
+        crate::prompt::LeadView::Off => None,
+        crate::prompt::LeadView::At(skip, extra) => Some(extra + &raw[skip..]),
+    }
+}
+
 fn held_for_rules(text: &str, mode: StopMode, first_line_known: bool) -> usize {
     if !first_line_known {
         return 0;

@@ -17,6 +17,7 @@ pub mod stop;
 pub mod tokenizer;
 pub mod engine;
 pub mod prompt;
+pub mod yield_now;
 
 pub use error::{GgufError, HearthError, Result};
 pub use engine::{Completion, CompletionRequest, Engine, StopReason};

@@ -24,6 +24,11 @@ pub struct PromptSpec {
     pub suffix: Option<String>,
     pub max_prefix_tokens: usize,
     pub max_suffix_tokens: usize,
+    /// Fill-in-the-middle with the cursor at the start of a line (only spaces or tabs before it
+    /// on its line): end the FIM prefix before that line's newline and let the model write the
+    /// newline and indentation itself, as Qwen2.5-Coder's own FIM training and evaluation lay it
+    /// out (`lead`; measured by benches/fim_bench.py). Default on.
+    pub open_line: bool,
 }
 
 impl PromptSpec {
@@ -33,6 +38,7 @@ impl PromptSpec {
             suffix: suffix.map(str::to_string),
             max_prefix_tokens: DEFAULT_MAX_PREFIX_TOKENS,
             max_suffix_tokens: DEFAULT_MAX_SUFFIX_TOKENS,
+            open_line: true,
         }
     }
 }
@@ -46,26 +52,61 @@ pub struct Prompt {
     /// Bytes of the prefix dropped from its start, and of the suffix from its end, to fit the limits.
     pub prefix_cut: usize,
     pub suffix_cut: usize,
+    /// The end of the prefix left out for the model to write (`PromptSpec::open_line`): "\n" and
+    /// the cursor line's indentation, or "". The suggestion is what the model writes after it.
+    pub lead: String,
+}
+
+/// Where the cursor's line starts in `prefix` (its "\n"), when only spaces or tabs follow it.
+pub fn line_lead(prefix: &str) -> Option<usize> {
+    let nl = prefix.rfind('\n')?;
+    prefix[nl + 1..].bytes().all(|b| b == b' ' || b == b'\t').then_some(nl)
 }
 
 /// Build the ids for `spec`. A suffix is used when the model has FIM tokens (else prefix-only).
 pub fn build(tok: &Tokenizer, spec: &PromptSpec) -> Result<Prompt, HearthError> {
-    let (prefix_cut, prefix) = keep_tail(tok, &spec.prefix, spec.max_prefix_tokens)?;
     let mut ids: Vec<u32> = tok.bos_prefix().into_iter().collect();
-    let fim = match (tok.fim, spec.suffix.as_deref()) {
-        (Some(f), Some(suffix)) => {
-            let (suffix_keep, suffix_ids) = keep_head(tok, suffix, spec.max_suffix_tokens)?;
-            ids.push(f.prefix);
-            ids.extend(prefix);
-            ids.push(f.suffix);
-            ids.extend(suffix_ids);
-            ids.push(f.middle);
-            return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep });
-        }
-        _ => false,
-    };
+    if let (Some(f), Some(suffix)) = (tok.fim, spec.suffix.as_deref()) {
+        let at = if spec.open_line { line_lead(&spec.prefix) } else { None };
+        let (body, lead) = spec.prefix.split_at(at.unwrap_or(spec.prefix.len()));
+        let (prefix_cut, prefix) = keep_tail(tok, body, spec.max_prefix_tokens)?;
+        let (suffix_keep, suffix_ids) = keep_head(tok, suffix, spec.max_suffix_tokens)?;
+        ids.push(f.prefix);
+        ids.extend(prefix);
+        ids.push(f.suffix);
+        ids.extend(suffix_ids);
+        ids.push(f.middle);
+        return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep, lead: lead.to_string() });
+    }
+    let (prefix_cut, prefix) = keep_tail(tok, &spec.prefix, spec.max_prefix_tokens)?;
     ids.extend(prefix);
-    Ok(Prompt { ids, fim, prefix_cut, suffix_cut: 0 })
+    Ok(Prompt { ids, fim: false, prefix_cut, suffix_cut: 0, lead: String::new() })
+}
+
+/// What the model wrote after a `lead` ("\n" + the cursor line's indentation), as the suggestion
+/// at the cursor: `Pending` until its first line's indentation is known, `Off` when it did not
+/// start a new line (it went on writing the line before the cursor: nothing to insert).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeadView {
+    Pending,
+    Off,
+    /// (bytes of the raw text before the suggestion's body, indentation beyond the cursor's).
+    At(usize, String),
+}
+
+pub fn view_after_lead(raw: &str, lead: &str) -> LeadView {
+    let Some(rest) = raw.strip_prefix('\n') else {
+        return if raw.is_empty() { LeadView::Pending } else { LeadView::Off };
+    };
+    let ind_len = rest.bytes().take_while(|&b| b == b' ' || b == b'\t').count();
+    if ind_len == rest.len() {
+        return LeadView::Pending;
+    }
+    // Indentation the editor already has (the lead's) is not inserted again; more is.
+    let ind = &rest[..ind_len];
+    let have = lead.strip_prefix('\n').unwrap_or(lead);
+    let common = ind.bytes().zip(have.bytes()).take_while(|(a, b)| a == b).count();
+    LeadView::At(1 + ind_len, ind[common..].to_string())
 }
 
 /// Byte offsets where each line after the first starts.

@@ -4,6 +4,7 @@
 //! `listCachedModels()`, `deleteCachedModel(id)`, `storageEstimate()`.
 //! Errors are `Error` objects with a stable `code` property (`HearthError::code`).
 
+use crate::cpu::{CpuOptions, Numerics};
 use crate::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
 use crate::stop::StopMode;
 use crate::error::HearthError;
@@ -45,6 +46,8 @@ struct LoadOptions {
     context: Option<usize>,
     chunk_size: Option<u64>,
     backend: Option<String>,
+    /// The CPU backend's arithmetic: `int8` (default) or `exact`.
+    numerics: Option<String>,
 }
 
 /// Where the model will run: a WebGPU device, or `None` for the CPU.
@@ -79,6 +82,8 @@ struct Request {
     /// `line` | `block` | `free` (default).
     mode: Option<String>,
     language: Option<String>,
+    /// FIM at a line's start: the model writes the newline and indentation (default true).
+    open_line: Option<bool>,
     max_tokens: Option<usize>,
     temperature: Option<f32>,
     top_k: Option<usize>,
@@ -160,9 +165,14 @@ impl WasmEngine {
         let context = options.context.unwrap_or(DEFAULT_CONTEXT);
         let n = bytes.len() as f64;
         progress(on_progress, "upload", 0.0, Some(n));
+        let numerics = match options.numerics.as_deref().unwrap_or("int8") {
+            "int8" => Numerics::Int8,
+            "exact" => Numerics::Exact,
+            other => return Err(js_error(HearthError::InvalidRequest(format!("numerics {other:?}: expected int8 or exact")))),
+        };
         let engine = match gpu {
             Some(gpu) => Engine::load(&bytes, &gpu, context),
-            None => Engine::load_cpu(bytes, context),
+            None => Engine::load_cpu_with(bytes, context, CpuOptions { numerics, ..CpuOptions::default() }),
         }
         .map_err(js_error)?;
         progress(on_progress, "upload", n, Some(n));
@@ -216,6 +226,7 @@ impl WasmEngine {
         let req = CompletionRequest {
             mode,
             language: r.language,
+            open_line: r.open_line.unwrap_or(true),
             suffix: r.suffix,
             max_prefix_tokens: r.max_prefix_tokens.unwrap_or(base.max_prefix_tokens),
             max_suffix_tokens: r.max_suffix_tokens.unwrap_or(base.max_suffix_tokens),

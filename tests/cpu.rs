@@ -42,6 +42,36 @@ fn quant_dot_q6_k_matches_reference() {
 }
 
 #[test]
+fn q8_dot_q4_0_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q4_0, &log);
+}
+
+#[test]
+fn q8_dot_q4_1_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q4_1, &log);
+}
+
+#[test]
+fn q8_dot_q8_0_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q8_0, &log);
+}
+
+#[test]
+fn q8_dot_q5_0_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q5_0, &log);
+}
+
+#[test]
+fn q8_dot_q4_k_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q4K, &log);
+}
+
+#[test]
+fn q8_dot_q6_k_matches_reference() {
+    cpu_checks::q8_dot_matches_reference(QuantKind::Q6K, &log);
+}
+
+#[test]
 fn attention_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }

@@ -1,11 +1,12 @@
 //! The CPU backend in a real browser (headless Chromium): the wasm simd128 builds of
-//! `cpu::quant_dot` and `cpu::attention` against their f64 twins (the checks of tests/cpu.rs), and
+//! `cpu::quant_dot`, `cpu::q8_dot` and `cpu::attention` against their f64 twins (the checks of tests/cpu.rs), and
 //! the CPU model reproducing the golden greedy tokens. Run: `make test-wasm`.
 #![cfg(target_family = "wasm")]
 
 mod cpu_checks;
 mod web_common;
 
+use hearth::cpu::{CpuOptions, Numerics};
 use hearth::engine::Engine;
 use hearth::quant::QuantKind;
 use wasm_bindgen_test::*;
@@ -25,6 +26,16 @@ fn quant_dot_simd128_matches_reference() {
 }
 
 #[wasm_bindgen_test]
+fn q8_dot_simd128_matches_reference() {
+    for kind in QuantKind::ALL {
+        cpu_checks::q8_dot_matches_reference(kind, &log);
+    }
+}
+
+/// The golden contract is the exact path's (f32 activations).
+const EXACT: CpuOptions = CpuOptions { numerics: Numerics::Exact, threads: 1 };
+
+#[wasm_bindgen_test]
 fn attention_simd128_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }
@@ -32,7 +43,7 @@ fn attention_simd128_matches_reference() {
 #[wasm_bindgen_test]
 async fn cpu_backend_golden_greedy_tokens() {
     let bytes = fetch_bytes(MODEL_URL).await;
-    let mut engine = Engine::load_cpu(bytes, 256).expect("load model");
+    let mut engine = Engine::load_cpu_with(bytes, 256, EXACT).expect("load model");
     assert_eq!(engine.backend.name(), "cpu");
     check_golden_greedy(&mut engine).await;
 }
@@ -40,7 +51,7 @@ async fn cpu_backend_golden_greedy_tokens() {
 #[wasm_bindgen_test]
 async fn cpu_backend_qwen_fim_golden_tokens() {
     let bytes = fetch_bytes(QWEN_URL).await;
-    let mut engine = Engine::load_cpu(bytes, 256).expect("load model");
+    let mut engine = Engine::load_cpu_with(bytes, 256, EXACT).expect("load model");
     assert!(engine.tokenizer.fim.is_some());
     check_qwen_fim(&mut engine).await;
 }

@@ -12,6 +12,7 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_family = "wasm"))]
 mod cli {
+    use hearth::cpu::{CpuOptions, Numerics};
     use hearth::engine::{default_model_path, Completion, CompletionRequest, Engine, DEFAULT_CONTEXT};
     use hearth::stop::StopMode;
     use hearth::HearthError;
@@ -20,15 +21,19 @@ mod cli {
     use std::path::PathBuf;
     use std::process::ExitCode;
 
-    const USAGE: &str = "usage: hearth complete [--model PATH|ID] [--backend gpu|cpu] (--prompt TEXT [--suffix TEXT] | --requests FILE.jsonl)
+    const USAGE: &str = "usage: hearth complete [--model PATH|ID] [--backend gpu|cpu] [--threads N] [--numerics int8|exact] (--prompt TEXT [--suffix TEXT] | --requests FILE.jsonl)
                            [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
                            [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
                            [--max-prefix-tokens N] [--max-suffix-tokens N]
-                           [--ctx N] [--ignore-eos] [--json]
+                           [--ctx N] [--ignore-eos] [--no-open-line] [--json]
       --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
       defaults to $HEARTH_MODEL, then smollm2 (`make model`).
+      --threads, --numerics: the CPU backend's threads (default: the cores, minus one above two)
+      and arithmetic (int8: 8-bit activations as llama.cpp computes, the default; exact: f32).
       --prompt is the text before the cursor, --suffix the text after it (fill-in-the-middle on a
-      model with FIM tokens; prefix-only otherwise, and the JSON says \"fim\": false).
+      model with FIM tokens; prefix-only otherwise, and the JSON says \"fim\": false). With the
+      cursor at a line's start the model writes that line's newline and indentation itself
+      (--no-open-line: the prefix goes in as it is).
       --requests: load the model once and answer one JSON request a line ({\"prompt\", \"suffix\",
       \"max_tokens\", \"temperature\", \"stop\", ... as the flags, plus an \"id\" echoed back}),
       one JSON result a line on stdout. Without --json a single completion streams to stdout.";
@@ -42,6 +47,7 @@ mod cli {
     struct Args {
         model: PathBuf,
         backend: BackendChoice,
+        cpu: CpuOptions,
         request: CompletionRequest,
         requests: Option<PathBuf>,
         context: usize,
@@ -68,6 +74,7 @@ mod cli {
         ignore_eos: Option<bool>,
         mode: Option<String>,
         language: Option<String>,
+        open_line: Option<bool>,
     }
 
     impl LineRequest {
@@ -92,6 +99,7 @@ mod cli {
             r.max_prefix_tokens = self.max_prefix_tokens.unwrap_or(r.max_prefix_tokens);
             r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
             r.ignore_eos = self.ignore_eos.unwrap_or(r.ignore_eos);
+            r.open_line = self.open_line.unwrap_or(r.open_line);
             Ok(r)
         }
     }
@@ -113,6 +121,7 @@ mod cli {
         let mut a = Args {
             model: default_model_path(),
             backend: BackendChoice::Gpu,
+            cpu: CpuOptions::default(),
             request: CompletionRequest::new(""),
             requests: None,
             context: DEFAULT_CONTEXT,
@@ -136,6 +145,14 @@ mod cli {
                         other => return Err(format!("--backend: '{other}' is not gpu or cpu")),
                     }
                 }
+                "--threads" => a.cpu.threads = num(&flag, value(&flag)?)?,
+                "--numerics" => {
+                    a.cpu.numerics = match value(&flag)?.as_str() {
+                        "int8" => Numerics::Int8,
+                        "exact" => Numerics::Exact,
+                        other => return Err(format!("--numerics: '{other}' is not int8 or exact")),
+                    }
+                }
                 "--mode" => {
                     let v = value(&flag)?;
                     a.request.mode = StopMode::parse(&v).ok_or_else(|| format!("--mode: '{v}' is not line, block or free"))?;
@@ -152,6 +169,7 @@ mod cli {
                 "--stop" => a.request.stop.push(value(&flag)?),
                 "--ctx" => a.context = num(&flag, value(&flag)?)?,
                 "--ignore-eos" => a.request.ignore_eos = true,
+                "--no-open-line" => a.request.open_line = false,
                 "--json" => a.json = true,
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown option '{other}'")),
@@ -175,7 +193,7 @@ mod cli {
         }
         let mut engine = match args.backend {
             BackendChoice::Gpu => Engine::load_file(&args.model, args.context)?,
-            BackendChoice::Cpu => Engine::load_cpu(std::fs::read(&args.model)?, args.context)?,
+            BackendChoice::Cpu => Engine::load_cpu_with(std::fs::read(&args.model)?, args.context, args.cpu)?,
         };
         if let Some(path) = &args.requests {
             return batch(&mut engine, &args.request, path);

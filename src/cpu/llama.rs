@@ -4,8 +4,8 @@
 
 use super::attention;
 use super::kv_cache::CpuKvCache;
-use super::matrix::CpuMatrix;
-use super::quant_dot;
+use super::matrix::{CpuMatrix, Input, Numerics};
+use super::pool::Pool;
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::model::{Config, ModelRefs, RopeStyle, WeightRef};
@@ -32,6 +32,21 @@ pub struct CpuLlama {
     output_norm: Vec<f32>,      // (n_embd)
     output: Option<CpuMatrix>, // (n_vocab, n_embd); None: tied to token_embd (one copy of the bytes)
     inv_freq: Vec<f64>,    // (hd / 2): base^(−2i/hd)
+    numerics: Numerics,
+    pool: Pool,
+}
+
+/// How the CPU model computes: `Numerics::Int8` on `Pool::default_threads()` unless asked otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuOptions {
+    pub numerics: Numerics,
+    pub threads: usize,
+}
+
+impl Default for CpuOptions {
+    fn default() -> Self {
+        CpuOptions { numerics: Numerics::Int8, threads: Pool::default_threads() }
+    }
 }
 
 fn rms_norm(x: &[f32], w: &[f32], eps: f64) -> Vec<f32> {
@@ -47,7 +62,7 @@ fn rms_norm(x: &[f32], w: &[f32], eps: f64) -> Vec<f32> {
 impl CpuLlama {
     /// Build the model over `file`, which `g` was parsed from: quantized weights are read in
     /// place from it, not copied.
-    pub fn load(g: &Gguf<'_>, file: &Arc<Vec<u8>>) -> Result<Self, HearthError> {
+    pub fn load(g: &Gguf<'_>, file: &Arc<Vec<u8>>, options: CpuOptions) -> Result<Self, HearthError> {
         let config = Config::from_gguf(g)?;
         let refs = ModelRefs::new(g, &config)?;
         let norm = |w: &WeightRef<'_>| float::to_f32(w.ty, w.bytes);
@@ -76,7 +91,13 @@ impl CpuLlama {
             layers,
             config,
             inv_freq,
+            numerics: options.numerics,
+            pool: Pool::new(options.threads)?,
         })
+    }
+
+    pub fn options(&self) -> CpuOptions {
+        CpuOptions { numerics: self.numerics, threads: self.pool.threads() }
     }
 
     pub fn new_cache(&self, capacity: usize) -> CpuKvCache {
@@ -115,13 +136,14 @@ impl CpuLlama {
                 self.inv_freq.iter().map(move |f| ((p * f).cos() as f32, (p * f).sin() as f32))
             })
             .collect(); // (t, hd/2)
+        let pool = &self.pool;
         let mut x = self.token_embd.rows_f32(ids)?; // (t, n_embd)
         for (l, layer) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &layer.attn_norm, c.rms_eps);
-            let hsum = quant_dot::block_sums(&h);
-            let mut q = layer.wq.forward_with_sums(&h, &hsum); // (t, n_head, hd)
-            let mut k = layer.wk.forward_with_sums(&h, &hsum); // (t, n_kv, hd)
-            let v = layer.wv.forward_with_sums(&h, &hsum); // (t, n_kv, hd)
+            let h = Input::new(&h, n_embd, self.numerics);
+            let mut q = layer.wq.forward(&h, pool); // (t, n_head, hd)
+            let mut k = layer.wk.forward(&h, pool); // (t, n_kv, hd)
+            let v = layer.wv.forward(&h, pool); // (t, n_kv, hd)
             self.rope(&mut q, c.n_head, &cs);
             self.rope(&mut k, c.n_head_kv, &cs);
             let (keys, values) = cache.layer_mut(l);
@@ -135,18 +157,19 @@ impl CpuLlama {
             }
             let shape = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, hd, pos, capacity };
             let att = attention::forward(&q, keys, values, shape); // (t, n_head, hd)
-            let o = layer.wo.forward(&att);
+            let o = layer.wo.forward(&Input::new(&att, c.n_head * hd, self.numerics), pool);
             x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
             let h = rms_norm(&x, &layer.ffn_norm, c.rms_eps);
-            let hsum = quant_dot::block_sums(&h);
-            let gate = layer.w_gate.forward_with_sums(&h, &hsum);
-            let up = layer.w_up.forward_with_sums(&h, &hsum);
+            let h = Input::new(&h, n_embd, self.numerics);
+            let gate = layer.w_gate.forward(&h, pool);
+            let up = layer.w_up.forward(&h, pool);
             let act: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect();
-            let down = layer.w_down.forward(&act);
+            let down = layer.w_down.forward(&Input::new(&act, c.n_ff, self.numerics), pool);
             x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);
         }
         cache.advance(t);
         let rows = if all_logits { &x[..] } else { &x[(t - 1) * n_embd..] };
-        Ok(self.output.as_ref().unwrap_or(&self.token_embd).forward(&rms_norm(rows, &self.output_norm, c.rms_eps)))
+        let h = rms_norm(rows, &self.output_norm, c.rms_eps);
+        Ok(self.output.as_ref().unwrap_or(&self.token_embd).forward(&Input::new(&h, n_embd, self.numerics), pool))
     }
 }

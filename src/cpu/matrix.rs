@@ -1,6 +1,9 @@
 //! A weight matrix on the CPU: GGUF quant blocks read in place from the model file's bytes
-//! (shared, never copied: by `quant_dot` for matmuls, a row at a time for the embedding), or f32.
+//! (shared, never copied: by `q8_dot` or `quant_dot` for matmuls, a row at a time for the
+//! embedding), or f32; and `Input`, one matmul input prepared once for every matrix that reads it.
 
+use super::pool::Pool;
+use super::q8_dot::{self, Q8Acts};
 use super::quant_dot;
 use crate::error::HearthError;
 use crate::model::WeightRef;
@@ -30,6 +33,37 @@ impl FileBytes {
     }
 }
 
+/// How the CPU backend multiplies activations with quantized weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numerics {
+    /// f32 activations (`quant_dot`): the golden fixtures' contract.
+    Exact,
+    /// Activations quantized to 8 bits per 32-wide block, integer dots (`q8_dot`), as llama.cpp
+    /// computes on CPUs: faster; its distance from `Exact` is bounded by tests/golden.rs.
+    Int8,
+}
+
+/// One matmul input x (n_tok, cols), prepared once for every matrix that reads it (q, k, v).
+pub struct Input<'a> {
+    x: &'a [f32],
+    prep: Prep,
+}
+
+enum Prep {
+    Sums(Vec<f32>), // Exact: Σx per 32-wide block (n_tok, cols / 32)
+    Q8(Q8Acts),     // Int8
+}
+
+impl<'a> Input<'a> {
+    pub fn new(x: &'a [f32], cols: usize, numerics: Numerics) -> Self {
+        let prep = match numerics {
+            Numerics::Int8 if cols.is_multiple_of(crate::quant::QK) => Prep::Q8(Q8Acts::new(x, cols)),
+            _ => Prep::Sums(quant_dot::block_sums(x)),
+        };
+        Input { x, prep }
+    }
+}
+
 enum Data {
     Quant(QuantKind, FileBytes), // (rows, cols / 32 blocks) as in the file
     Dense(Vec<f32>),             // (rows, cols)
@@ -56,30 +90,36 @@ impl CpuMatrix {
         Ok(CpuMatrix { rows: w.rows, cols: w.cols, data, bias })
     }
 
-    /// y (n_tok, rows) = x (n_tok, cols) · Wᵀ (+ bias); `xsum` = `quant_dot::block_sums(x)`.
-    pub fn forward_with_sums(&self, x: &[f32], xsum: &[f32]) -> Vec<f32> {
-        let n_tok = x.len() / self.cols;
-        let mut y = vec![0f32; n_tok * self.rows];
-        match &self.data {
-            Data::Quant(kind, bytes) => quant_dot::matmul(*kind, bytes.bytes(), self.rows, self.cols, x, xsum, &mut y),
-            Data::Dense(w) => {
-                for (xt, yt) in x.chunks_exact(self.cols).zip(y.chunks_exact_mut(self.rows)) {
-                    for (wr, out) in w.chunks_exact(self.cols).zip(yt.iter_mut()) {
-                        *out = wr.iter().zip(xt).map(|(a, b)| a * b).sum();
+    /// y (n_tok, rows) = x (n_tok, cols) · Wᵀ (+ bias), rows split over the pool's threads.
+    pub fn forward(&self, input: &Input<'_>, pool: &Pool) -> Vec<f32> {
+        let (x, cols) = (input.x, self.cols);
+        let n_tok = x.len() / cols;
+        let mut y = match (&self.data, &input.prep) {
+            (Data::Quant(kind, bytes), prep) => {
+                let rb = kind.row_bytes(cols);
+                let w = bytes.bytes();
+                pool.rows(self.rows, n_tok, |r, out| {
+                    let w = &w[r.start * rb..r.end * rb];
+                    match prep {
+                        Prep::Sums(xsum) => quant_dot::matmul(*kind, w, r.len(), cols, x, xsum, out),
+                        Prep::Q8(q) => q8_dot::matmul(*kind, w, r.len(), q, out),
+                    }
+                })
+            }
+            (Data::Dense(w), _) => pool.rows(self.rows, n_tok, |r, out| {
+                for (xt, yt) in x.chunks_exact(cols).zip(out.chunks_exact_mut(r.len())) {
+                    for (wr, o) in w[r.start * cols..r.end * cols].chunks_exact(cols).zip(yt.iter_mut()) {
+                        *o = wr.iter().zip(xt).map(|(a, b)| a * b).sum();
                     }
                 }
-            }
-        }
+            }),
+        };
         if let Some(b) = &self.bias {
             for yt in y.chunks_exact_mut(self.rows) {
                 yt.iter_mut().zip(b).for_each(|(v, b)| *v += b);
             }
         }
         y
-    }
-
-    pub fn forward(&self, x: &[f32]) -> Vec<f32> {
-        self.forward_with_sums(x, &quant_dot::block_sums(x))
     }
 
     /// Rows `ids` as f32 (ids.len(), cols): the token embedding lookup.

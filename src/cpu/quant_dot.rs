@@ -10,7 +10,9 @@
 //! dot with x is d·Σqᵢxᵢ + m·Σxᵢ, and Σxᵢ per block is computed once per token for all rows. A
 //! block is decoded once and applied to every token of the call.
 
-use crate::quant::{f16_to_f32, le_u16, q4_k::Q4K, q6_k::Q6K, QuantKind, SubBlocks, QK};
+#[cfg(target_arch = "wasm32")]
+use crate::quant::{f16_to_f32, le_u16};
+use crate::quant::{QuantKind, QK};
 
 /// Σ x over each 32-wide block of each token: (n_tok, cols / 32).
 pub fn block_sums(x: &[f32]) -> Vec<f32> {
@@ -18,6 +20,7 @@ pub fn block_sums(x: &[f32]) -> Vec<f32> {
 }
 
 /// (d, m) of a block.
+#[cfg(target_arch = "wasm32")]
 #[inline(always)]
 fn scales(kind: QuantKind, block: &[u8]) -> (f32, f32) {
     let d = f16_to_f32(le_u16(block, 0));
@@ -29,12 +32,14 @@ fn scales(kind: QuantKind, block: &[u8]) -> (f32, f32) {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
 #[inline(always)]
 fn le_u32_at(block: &[u8], at: usize) -> u32 {
     crate::quant::le_u32(block, at)
 }
 
 /// Bytes before a block's quantized values.
+#[cfg(target_arch = "wasm32")]
 const fn header(kind: QuantKind) -> usize {
     match kind {
         QuantKind::Q4_1 => 4,
@@ -43,13 +48,13 @@ const fn header(kind: QuantKind) -> usize {
     }
 }
 
-/// (d, m) and the values of sub-block `j` of a k-quant block, decoded by the format's plain code.
+/// (d, m) and the values of sub-block `j` as f32, by the format's plain integer decode.
 #[inline(always)]
-fn k_sub_block(kind: QuantKind, block: &[u8], j: usize, q: &mut [f32; QK]) -> (f32, f32) {
-    match kind {
-        QuantKind::Q4K => Q4K::sub_block(block, j, q),
-        _ => Q6K::sub_block(block, j, q),
-    }
+fn plain_sub_block(kind: QuantKind, block: &[u8], j: usize, q: &mut [f32; QK]) -> (f32, f32) {
+    let mut qi = [0i16; QK];
+    let dm = kind.sub_block(block, j, &mut qi);
+    q.iter_mut().zip(qi).for_each(|(o, v)| *o = v as f32);
+    dm
 }
 
 /// y (n_tok, rows) = x (n_tok, cols) · Wᵀ, W (rows, cols) as GGUF blocks of `kind`.
@@ -94,7 +99,7 @@ macro_rules! matmul_rows_body {
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
-    use super::{header, k_sub_block, scales, QuantKind, QK};
+    use super::{header, plain_sub_block, scales, QuantKind, QK};
     use core::arch::wasm32::*;
 
     /// # Safety
@@ -139,7 +144,7 @@ mod imp {
     fn decode(kind: QuantKind, block: &[u8], j: usize) -> (f32, f32, Decoded) {
         if matches!(kind, QuantKind::Q4K | QuantKind::Q6K) {
             let mut q = [0f32; QK];
-            let (d, m) = k_sub_block(kind, block, j, &mut q);
+            let (d, m) = plain_sub_block(kind, block, j, &mut q);
             let p = q.as_ptr() as *const v128;
             // SAFETY: 32 floats are 8 v128.
             return (d, m, unsafe { core::array::from_fn(|k| v128_load(p.add(k))) });
@@ -211,7 +216,7 @@ mod imp {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod imp {
-    use super::{header, k_sub_block, scales, QuantKind, QK};
+    use super::{plain_sub_block, QuantKind, QK};
 
     pub type Decoded = [f32; 32];
 
@@ -225,28 +230,7 @@ mod imp {
     #[inline(always)]
     fn decode(kind: QuantKind, block: &[u8], j: usize) -> (f32, f32, Decoded) {
         let mut out = [0f32; 32];
-        if matches!(kind, QuantKind::Q4K | QuantKind::Q6K) {
-            let (d, m) = k_sub_block(kind, block, j, &mut out);
-            return (d, m, out);
-        }
-        let (d, m) = scales(kind, block);
-        let q = &block[header(kind)..];
-        match kind {
-            QuantKind::Q8_0 => out.iter_mut().zip(q).for_each(|(o, &b)| *o = b as i8 as f32),
-            QuantKind::Q5_0 => {
-                let qh = super::le_u32_at(block, 2);
-                for j in 0..16 {
-                    out[j] = ((q[j] as u32 & 0x0F) | (((qh >> j) & 1) << 4)) as f32;
-                    out[j + 16] = ((q[j] as u32 >> 4) | (((qh >> (j + 16)) & 1) << 4)) as f32;
-                }
-            }
-            _ => {
-                for j in 0..16 {
-                    out[j] = (q[j] & 0x0F) as f32;
-                    out[j + 16] = (q[j] >> 4) as f32;
-                }
-            }
-        }
+        let (d, m) = plain_sub_block(kind, block, j, &mut out);
         (d, m, out)
     }
 

@@ -41,6 +41,12 @@ pub trait BlockFormat {
     /// Decode one block (`Self::BYTES` bytes) into `Self::WEIGHTS` weights, exactly as ggml's
     /// `dequantize_row_*` does (f32 math, same order of operations).
     fn dequantize_block(block: &[u8], out: &mut [f32]);
+    /// 32-weight sub-block `j` (0 for 32-weight formats) as integers `q` and (d, m) with
+    /// w = q·d + m (Q4_0: nibble, m = −8d; Q4_1: m stored; Q8_0: signed byte, m = 0; Q5_0: 5
+    /// bits, m = −16d; Q4_K: nibble, d·sc and −dmin·m; Q6_K: (q6 − 32)·sc, d of the super-block,
+    /// m = 0): the form both CPU kernels compute in, d·Σq·x + m·Σx (`cpu::quant_dot` in f32,
+    /// `cpu::q8_dot` in integers).
+    fn sub_block(block: &[u8], j: usize, q: &mut [i16; QK]) -> (f32, f32);
 }
 
 /// The packed GPU layout of Q4_0 / Q4_1 / Q8_0 (module docs): values in `QS_WORDS` words, one
@@ -60,9 +66,6 @@ pub trait SubBlocks: BlockFormat {
     /// Re-encode one GGUF block (`WEIGHTS / 32` sub-blocks) into `qs` (4 words a sub-block) and
     /// `sc` (`SC_WORDS` a sub-block).
     fn repack_block(block: &[u8], qs: &mut [u32], sc: &mut [u32]);
-    /// Sub-block `j` as integer values `q` (exact in f32) and (d, m) with w = q·d + m: the form
-    /// the CPU backend's `quant_dot` computes in (d·Σq·x + m·Σx).
-    fn sub_block(block: &[u8], j: usize, q: &mut [f32; QK]) -> (f32, f32);
 }
 
 /// Which GPU layout (and so which kernels) a format uses.
@@ -102,6 +105,10 @@ fn bytes_of<F: BlockFormat>() -> usize {
 }
 fn weights_of<F: BlockFormat>() -> usize {
     F::WEIGHTS
+}
+#[inline(always)]
+fn sub_block_of<F: BlockFormat>(block: &[u8], j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+    F::sub_block(block, j, q)
 }
 
 impl QuantKind {
@@ -161,6 +168,12 @@ impl QuantKind {
     /// Dequantize one row of `out.len()` weights (reference twin).
     pub fn dequantize_row(self, row: &[u8], out: &mut [f32]) {
         with_format!(self, dequantize_row, row, out)
+    }
+
+    /// `BlockFormat::sub_block` of this format: sub-block `j` of `block` as integers and (d, m).
+    #[inline(always)]
+    pub fn sub_block(self, block: &[u8], j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        with_format!(self, sub_block_of, block, j, q)
     }
 
     /// Repack a `rows × cols` matrix from GGUF bytes into the GPU layout.
@@ -271,7 +284,24 @@ pub(crate) fn le_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-#[inline]
+#[inline(always)]
 pub(crate) fn f16_to_f32(bits: u16) -> f32 {
-    half::f16::from_bits(bits).to_f32()
+    // Exact for every value (ryg's method): move exponent and mantissa to f32's places, then one
+    // multiply by 2^112 re-biases normals and normalizes subnormals; Inf/NaN keep all-ones.
+    // Inline and branch-free, unlike a call per block (the CPU kernels convert one a sub-block).
+    let em = (bits as u32 & 0x7FFF) << 13;
+    let v = if em >= 0x7C00 << 13 { em | 0x7F80_0000 } else { (f32::from_bits(em) * f32::from_bits(0x7780_0000)).to_bits() };
+    f32::from_bits(v | (bits as u32 & 0x8000) << 16)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The inline f16 conversion equals `half`'s for all 65536 bit patterns (NaNs: both NaN).
+    #[test]
+    fn f16_to_f32_is_exact_for_every_value() {
+        for bits in 0..=u16::MAX {
+            let (got, want) = (super::f16_to_f32(bits), half::f16::from_bits(bits).to_f32());
+            assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{bits:#06x}: {got} vs {want}");
+        }
+    }
 }

@@ -25,6 +25,15 @@ impl BlockFormat for Q4_0 {
             out[j + QK / 2] = ((q >> 4) as i32 - 8) as f32 * d;
         }
     }
+
+    fn sub_block(block: &[u8], _j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        for l in 0..QK / 2 {
+            q[l] = (block[2 + l] & 0x0F) as i16;
+            q[l + QK / 2] = (block[2 + l] >> 4) as i16;
+        }
+        let d = f16_to_f32(le_u16(block, 0));
+        (d, -8.0 * d)
+    }
 }
 
 impl Packed for Q4_0 {

@@ -28,6 +28,14 @@ impl BlockFormat for Q4_1 {
             out[j + QK / 2] = (q >> 4) as f32 * d + m;
         }
     }
+
+    fn sub_block(block: &[u8], _j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        for l in 0..QK / 2 {
+            q[l] = (block[4 + l] & 0x0F) as i16;
+            q[l + QK / 2] = (block[4 + l] >> 4) as i16;
+        }
+        (f16_to_f32(le_u16(block, 0)), f16_to_f32(le_u16(block, 2)))
+    }
 }
 
 impl Packed for Q4_1 {

@@ -22,6 +22,7 @@ const _: () = assert!(std::mem::size_of::<BlockQ4K>() == 144);
 pub struct Q4K;
 
 /// ggml's `get_scale_min_k4`: the 6-bit scale and min of sub-block `j` (0..8).
+#[inline(always)]
 fn scale_min(scales: &[u8], j: usize) -> (u8, u8) {
     if j < 4 {
         (scales[j] & 63, scales[j + 4] & 63)
@@ -31,7 +32,8 @@ fn scale_min(scales: &[u8], j: usize) -> (u8, u8) {
 }
 
 /// (d·sc, dmin·m) of sub-block `j`, f32 as ggml computes them.
-fn sub_scales(block: &[u8], j: usize) -> (f32, f32) {
+#[inline(always)]
+pub(crate) fn sub_scales(block: &[u8], j: usize) -> (f32, f32) {
     let d = f16_to_f32(le_u16(block, 0));
     let dmin = f16_to_f32(le_u16(block, 2));
     let (sc, m) = scale_min(&block[4..16], j);
@@ -57,6 +59,14 @@ impl BlockFormat for Q4K {
             }
         }
     }
+
+    fn sub_block(block: &[u8], j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        for (o, v) in q.iter_mut().zip(nibbles(block, j)) {
+            *o = v as i16;
+        }
+        let (d1, m1) = sub_scales(block, j);
+        (d1, -m1)
+    }
 }
 
 impl SubBlocks for Q4K {
@@ -75,13 +85,5 @@ impl SubBlocks for Q4K {
             sc[j * 2] = d1.to_bits();
             sc[j * 2 + 1] = m1.to_bits();
         }
-    }
-
-    fn sub_block(block: &[u8], j: usize, q: &mut [f32; QK]) -> (f32, f32) {
-        for (o, v) in q.iter_mut().zip(nibbles(block, j)) {
-            *o = v as f32;
-        }
-        let (d1, m1) = sub_scales(block, j);
-        (d1, -m1)
     }
 }

@@ -31,6 +31,17 @@ impl BlockFormat for Q5_0 {
             out[j + QK / 2] = (((q as u32 >> 4) | h1) as i32 - 16) as f32 * d;
         }
     }
+
+    fn sub_block(block: &[u8], _j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        let d = f16_to_f32(le_u16(block, 0));
+        let qh = le_u32(block, 2);
+        for l in 0..QK / 2 {
+            let b = block[6 + l] as u32;
+            q[l] = ((b & 0x0F) | (((qh >> l) & 1) << 4)) as i16;
+            q[l + QK / 2] = ((b >> 4) | (((qh >> (l + 16)) & 1) << 4)) as i16;
+        }
+        (d, -16.0 * d)
+    }
 }
 
 impl SubBlocks for Q5_0 {
@@ -42,16 +53,5 @@ impl SubBlocks for Q5_0 {
         }
         sc[0] = f16_to_f32(le_u16(block, 0)).to_bits();
         sc[1] = le_u32(block, 2);
-    }
-
-    fn sub_block(block: &[u8], _j: usize, q: &mut [f32; QK]) -> (f32, f32) {
-        let d = f16_to_f32(le_u16(block, 0));
-        let qh = le_u32(block, 2);
-        for l in 0..QK / 2 {
-            let b = block[6 + l] as u32;
-            q[l] = ((b & 0x0F) | (((qh >> l) & 1) << 4)) as f32;
-            q[l + QK / 2] = ((b >> 4) | (((qh >> (l + 16)) & 1) << 4)) as f32;
-        }
-        (d, -16.0 * d)
     }
 }

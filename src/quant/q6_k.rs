@@ -53,6 +53,15 @@ impl BlockFormat for Q6K {
             }
         }
     }
+
+    /// Values (q − 32)·sc, exact integers (|·| ≤ 4096), so the sub-block's scale is d and m is 0.
+    fn sub_block(block: &[u8], j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        let (sa, sb) = scales(block, j);
+        for (l, (o, v)) in q.iter_mut().zip(values(block, j)).enumerate() {
+            *o = (v as i16 - 32) * (if l < 16 { sa } else { sb }) as i16;
+        }
+        (d(block), 0.0)
+    }
 }
 
 impl SubBlocks for Q6K {
@@ -72,14 +81,5 @@ impl SubBlocks for Q6K {
             let (sa, sb) = scales(block, j);
             sc[j * 4..(j + 1) * 4].copy_from_slice(&[high(0), high(1), (d * sa).to_bits(), (d * sb).to_bits()]);
         }
-    }
-
-    /// Values (q − 32)·sc as exact integers in f32, so the sub-block's scale is d and m is 0.
-    fn sub_block(block: &[u8], j: usize, q: &mut [f32; QK]) -> (f32, f32) {
-        let (sa, sb) = scales(block, j);
-        for (l, (o, v)) in q.iter_mut().zip(values(block, j)).enumerate() {
-            *o = (v as i32 - 32) as f32 * if l < 16 { sa } else { sb };
-        }
-        (d(block), 0.0)
     }
 }

@@ -23,6 +23,13 @@ impl BlockFormat for Q8_0 {
             *w = block[2 + j] as i8 as f32 * d;
         }
     }
+
+    fn sub_block(block: &[u8], _j: usize, q: &mut [i16; QK]) -> (f32, f32) {
+        for (o, &b) in q.iter_mut().zip(&block[2..2 + QK]) {
+            *o = b as i8 as i16;
+        }
+        (f16_to_f32(le_u16(block, 0)), 0.0)
+    }
 }
 
 impl Packed for Q8_0 {

@@ -94,18 +94,43 @@ await run('package', async (defer) => {
   await p2.waitForFunction(() => document.title === 'ready');
   const cpu = await p2.evaluate(async ({ url, prompt, n }) => {
     const forced = await hearth.createEngine(url, { backend: 'webgpu' }).then(() => null, (e) => e.code);
-    const e = await hearth.createEngine(url);
+    const e = await hearth.createEngine(url, { numerics: 'exact' });
     const info = await e.info();
     const c = await e.complete({ prompt, maxTokens: n, temperature: 0 });
     await e.unload();
-    return { forced, info, c, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
+    // The default CPU engine (int8 activations) in its Worker: a 500-token stream aborted after
+    // 3 pieces must reject within two decode steps, and the engine works afterwards.
+    const f = await hearth.createEngine(url);
+    const fastInfo = await f.info();
+    const fast = await f.complete({ prompt, maxTokens: n, temperature: 0 });
+    const controller = new AbortController();
+    const pieces = [];
+    let error = null;
+    let tAbort = 0;
+    try {
+      for await (const piece of f.stream({ prompt: 'import os\nimport sys\n\n', maxTokens: 500, temperature: 0.8, seed: 7, signal: controller.signal })) {
+        pieces.push(piece);
+        if (pieces.length === 3) { controller.abort(); tAbort = performance.now(); }
+      }
+    } catch (err) {
+      error = { name: err.name, code: err.code };
+    }
+    const abortMs = performance.now() - tAbort;
+    const after = await f.complete({ prompt: 'def add(a, b):', maxTokens: 8, temperature: 0 });
+    await f.unload();
+    return { forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
   }, { url: modelUrl, prompt: g0.prompt, n });
   await plain.close();
   check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
   check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
-  const t = cpu.c.timings;
-  check(JSON.stringify(cpu.c.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `CPU backend: greedy tokens equal the golden ${n}`,
-    `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`);
+  const rate = (t) => `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`;
+  check(JSON.stringify(cpu.c.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `CPU backend (exact): greedy tokens equal the golden ${n}`, rate(cpu.c.timings));
+  check(cpu.fast.tokens.length === n, `CPU backend (${cpu.fastInfo.adapter}) completes`, `${rate(cpu.fast.timings)}; ${JSON.stringify(cpu.fast.text)}`);
+  const step = cpu.fast.timings.decodeMs / cpu.fast.timings.decodeTokens;
+  check(cpu.abort.error?.name === 'AbortError' && cpu.abort.abortMs <= 2 * step,
+    'CPU backend in a Worker: abort after 3 pieces of 500 rejects within two decode steps',
+    `${cpu.abort.pieces} pieces, rejected ${cpu.abort.abortMs.toFixed(0)} ms after abort (a step: ${step.toFixed(0)} ms); ${JSON.stringify(cpu.abort.error)}`);
+  check(cpu.after.tokens.length === 8, 'CPU backend: a fresh completion works after the abort', JSON.stringify(cpu.after.text));
 
   // Model server gone: the model loads from IndexedDB (in a Worker and on the page).
   await models.stop();

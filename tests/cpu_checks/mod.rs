@@ -2,12 +2,18 @@
 //! the plain-loop build) and the browser run (tests/cpu_web.rs: the wasm simd128 build).
 #![allow(dead_code)]
 
-use hearth::cpu::{attention, quant_dot};
+use hearth::cpu::{attention, q8_dot, quant_dot};
 use hearth::quant::QuantKind;
 use hearth::reference::{self, AttentionShape};
 
 /// Worst |cpu − twin| / Σ|w·x| (f32 accumulate over ≤ 1536 products lands near 1e-7).
 pub const QUANT_DOT_REL_TOLERANCE: f64 = 1e-5;
+/// q8_dot: worst |cpu − twin over the 8-bit activations| / Σ|w·x| (its own arithmetic: f32 sums of exact integer dots).
+pub const Q8_DOT_REL_TOLERANCE: f64 = 1e-5;
+/// q8_dot against the exact product with the f32 activations: worst |Δ| / Σ|w·x|. Rounding x to
+/// 8 bits moves each element by ≤ max|x|/254 of its block: with x uniform in ±1 that bounds the
+/// error by 1/127 of Σ|w·x| (7.9e-3), random signs keep it far below.
+pub const Q8_DOT_VS_EXACT_REL_TOLERANCE: f64 = 7.9e-3;
 /// Worst |cpu − twin| / max|twin| for attention (f32 softmax and sums over ≤ 64 keys).
 pub const ATTENTION_REL_TOLERANCE: f64 = 1e-5;
 /// (cols, rows, tokens): the models' shapes, decode and a short prefill. SmolLM2 (Q4_0, Q4_1,
@@ -86,6 +92,71 @@ pub fn quant_dot_matches_reference(kind: QuantKind, log: &dyn Fn(String)) -> f64
         worst_all = worst_all.max(worst);
     }
     worst_all
+}
+
+/// q8_dot's twin, f64: W·x' with W the reference dequantization and x' the dequantized 8-bit
+/// activations. Checks on the way that every block's integer form (`sub_block`: q·d + m, what
+/// the kernel multiplies in) is the reference dequantization.
+fn q8_twin(kind: QuantKind, w: &[u8], rows: usize, cols: usize, x: &[f32], acts: &q8_dot::Q8Acts) -> (Vec<f64>, Vec<f64>) {
+    let (n_tok, nb, bb, subs) = (x.len() / cols, cols / 32, kind.block_bytes(), kind.block_weights() / 32);
+    let xq = acts.dequantized();
+    let row_bytes = kind.row_bytes(cols);
+    let (mut y, mut mag) = (vec![0f64; n_tok * rows], vec![0f64; n_tok * rows]);
+    let mut wr = vec![0f32; cols];
+    for r in 0..rows {
+        let row = &w[r * row_bytes..(r + 1) * row_bytes];
+        kind.dequantize_row(row, &mut wr);
+        for (i, block) in row.chunks_exact(bb).enumerate() {
+            for j in 0..subs {
+                let mut q = [0i16; 32];
+                let (d, m) = kind.sub_block(block, j, &mut q);
+                let b = i * subs + j;
+                for (l, &v) in q.iter().enumerate() {
+                    let want = wr[b * 32 + l] as f64;
+                    let got = v as f64 * d as f64 + m as f64;
+                    assert!((got - want).abs() <= 1e-6 * want.abs().max(d.abs() as f64), "{kind:?} row {r} block {b}: sub_block {got} vs dequantize {want}");
+                }
+            }
+        }
+        for t in 0..n_tok {
+            let (mut acc, mut abs) = (0f64, 0f64);
+            for b in 0..nb {
+                for l in 0..32 {
+                    let c = t * cols + b * 32 + l;
+                    let p = wr[b * 32 + l] as f64 * xq[c] as f64;
+                    acc += p;
+                    abs += (wr[b * 32 + l] as f64 * x[c] as f64).abs();
+                }
+            }
+            y[t * rows + r] = acc;
+            mag[t * rows + r] = abs;
+        }
+    }
+    (y, mag)
+}
+
+/// `q8_dot::matmul` for `kind` at every case, against its twin over the dequantized 8-bit
+/// activations and against the exact product; returns (worst vs twin, worst vs exact) (asserted).
+pub fn q8_dot_matches_reference(kind: QuantKind, log: &dyn Fn(String)) -> (f64, f64) {
+    let mut rng = Rng(13);
+    let (mut worst_twin, mut worst_exact) = (0f64, 0f64);
+    let rel = |y: &[f32], want: &[f64], mag: &[f64]| y.iter().zip(want).zip(mag).map(|((g, w), m)| (*g as f64 - w).abs() / m.max(1e-30)).fold(0f64, f64::max);
+    for &(cols, rows, n_tok) in quant_dot_cases(kind) {
+        let w = random_matrix(kind, rows, cols, &mut rng);
+        let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let acts = q8_dot::Q8Acts::new(&x, cols);
+        let mut y = vec![0f32; n_tok * rows];
+        q8_dot::matmul(kind, &w, rows, &acts, &mut y);
+        let (twin, twin_mag) = q8_twin(kind, &w, rows, cols, &x, &acts);
+        let (exact, mag) = hearth::quant::matmul_reference(kind, &w, rows, cols, &x);
+        let (t, e) = (rel(&y, &twin, &twin_mag), rel(&y, &exact, &mag));
+        log(format!("q8_dot {kind:?} {cols}x{rows} tokens {n_tok}: worst rel err {t:.2e} vs its twin, {e:.2e} vs the exact product"));
+        assert!(t <= Q8_DOT_REL_TOLERANCE, "{kind:?} {cols}x{rows} tokens {n_tok}: {t:.2e} vs twin");
+        assert!(e <= Q8_DOT_VS_EXACT_REL_TOLERANCE, "{kind:?} {cols}x{rows} tokens {n_tok}: {e:.2e} vs exact");
+        worst_twin = worst_twin.max(t);
+        worst_exact = worst_exact.max(e);
+    }
+    (worst_twin, worst_exact)
 }
 
 /// `cpu::attention::forward` at SmolLM2's head shape, decode and prefill.

@@ -1,0 +1,82 @@
+//! The CPU backend natively: prefill tok/s (a 256-token prompt) and decode tok/s (64 tokens) for
+//! the exact path (f32 activations) and the int8 path, on 1 thread and on all cores; next to
+//! llama.cpp (llama-cpp-python, if installed) on the same GGUF, prompt ids and threads, in one
+//! run. Model: $HEARTH_MODEL (a path) or smollm2. Run: `cargo bench --bench cpu`
+//! (`HEARTH_MODEL=~/.cache/hearth/models/Qwen2.5-Coder-0.5B-Instruct.gguf cargo bench --bench cpu`
+//! for the code model).
+
+use hearth::cpu::{CpuOptions, Numerics};
+use hearth::engine::{default_model_path, CompletionRequest, Engine};
+
+const PROMPT_TOKENS: usize = 256;
+const DECODE_TOKENS: usize = 64;
+
+fn prompt_text() -> String {
+    (0..64)
+        .map(|i| format!("def handler_{i}(request, retries={i}):\n    \"\"\"Handle request number {i}.\"\"\"\n    for attempt in range(retries):\n        if request.ok():\n            return request.value * {i}\n    raise TimeoutError('handler_{i}')\n\n"))
+        .collect()
+}
+
+/// (prefill tok/s, decode tok/s): one completion from an empty cache, greedy, EOS ignored.
+fn measure(bytes: &[u8], options: CpuOptions, ids: &[u32]) -> (f64, f64) {
+    let mut engine = Engine::load_cpu_with(bytes.to_vec(), PROMPT_TOKENS + DECODE_TOKENS + 8, options).expect("load");
+    let mut req = CompletionRequest::greedy("", DECODE_TOKENS);
+    req.prompt_ids = Some(ids[..16].to_vec());
+    req.max_tokens = 2;
+    engine.complete(&req, &mut |_| {}).expect("warm-up");
+    engine.reset();
+    req.prompt_ids = Some(ids.to_vec());
+    req.max_tokens = DECODE_TOKENS;
+    req.ignore_eos = true;
+    let c = engine.complete(&req, &mut |_| {}).expect("complete");
+    let t = c.timings;
+    (t.prefill_tokens as f64 / t.prefill.as_secs_f64(), t.decode_tokens as f64 / t.decode.as_secs_f64())
+}
+
+fn main() {
+    let model = default_model_path();
+    let bytes = std::fs::read(&model).unwrap_or_else(|e| panic!("read {}: {e}", model.display()));
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let probe = Engine::load_cpu_with(bytes.clone(), 16, CpuOptions { numerics: Numerics::Exact, threads: 1 }).expect("load");
+    let ids: Vec<u32> = probe.tokenizer.encode(&prompt_text()).expect("encode")[..PROMPT_TOKENS].to_vec();
+    drop(probe);
+    println!("model: {}\nprompt: {PROMPT_TOKENS} tokens, decode: {DECODE_TOKENS} tokens (greedy), {cores} cores\n", model.display());
+    println!("| engine | threads | prefill tok/s | decode tok/s |");
+    println!("|---|---:|---:|---:|");
+    let mut rows = Vec::new();
+    for (numerics, threads) in [(Numerics::Exact, 1), (Numerics::Int8, 1), (Numerics::Int8, cores)] {
+        let (p, d) = measure(&bytes, CpuOptions { numerics, threads }, &ids);
+        let name = if numerics == Numerics::Exact { "hearth cpu exact (f32)" } else { "hearth cpu int8" };
+        println!("| {name} | {threads} | {p:.1} | {d:.1} |");
+        rows.push((numerics, threads, p, d));
+    }
+
+    let ids_path = std::env::temp_dir().join(format!("hearth-cpu-bench-ids-{}.json", std::process::id()));
+    std::fs::write(&ids_path, serde_json::to_string(&ids).expect("json")).expect("write ids");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/llamacpp_bench.py");
+    let mut llama = Vec::new();
+    for threads in [1, cores] {
+        let out = std::process::Command::new("python3")
+            .args([script, model.to_str().expect("path"), ids_path.to_str().expect("path"), &DECODE_TOKENS.to_string(), &threads.to_string()])
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("llama.cpp JSON");
+                let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+                println!("| llama.cpp (CPU) | {threads} | {:.1} | {:.1} |", f("prefill_tok_s"), f("decode_tok_s"));
+                llama.push((threads, f("prefill_tok_s"), f("decode_tok_s")));
+            }
+            Ok(o) => println!("\n(llama.cpp failed: {})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
+            Err(e) => println!("\n(llama.cpp not measured: {e}; `pip install llama-cpp-python numpy` to compare)"),
+        }
+    }
+    let _ = std::fs::remove_file(&ids_path);
+    let (_, _, p1, d1) = rows[1];
+    let (_, _, pn, dn) = rows[2];
+    println!("\nint8 vs exact (1 thread): prefill {:.2}×, decode {:.2}×", p1 / rows[0].2, d1 / rows[0].3);
+    println!("int8 {cores} threads vs 1: prefill {:.2}×, decode {:.2}×", pn / p1, dn / d1);
+    for (threads, p, d) in llama {
+        let (hp, hd) = if threads == 1 { (p1, d1) } else { (pn, dn) };
+        println!("hearth int8 / llama.cpp at {threads} thread(s): prefill {:.2}×, decode {:.2}×", hp / p, hd / d);
+    }
+}
