@@ -60,6 +60,10 @@ export interface CompletionRequest {
   language?: string;
   /** Default 64. */
   maxTokens?: number;
+  /** Stop once this many milliseconds have passed since the request started: `stopReason`
+   *  'deadline', the text so far (whole lines in 'block'/'free' mode). What was prefilled stays
+   *  cached, so the next request continues from there. */
+  deadlineMs?: number;
   /** 0 = greedy. */
   temperature?: number;
   topK?: number;
@@ -88,7 +92,7 @@ export interface Completion {
   fim: boolean;
   tokens: number[];
   promptTokens: number[];
-  stopReason: 'eos' | 'length' | 'stop';
+  stopReason: 'eos' | 'length' | 'stop' | 'deadline';
   timings: Timings;
 }
 
@@ -108,6 +112,9 @@ export interface EngineInfo {
 
 export interface Engine {
   complete(request: CompletionRequest): Promise<Completion>;
+  /** Fill the KV cache for this prompt (prefix + suffix) without generating: the next
+   *  completion reuses it (`timings.reusedTokens`). */
+  prefill(request: CompletionRequest): Promise<Completion>;
   /** Breaking out of the loop aborts the generation. */
   stream(request: CompletionRequest): AsyncIterable<string>;
   info(): Promise<EngineInfo>;

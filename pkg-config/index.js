@@ -95,6 +95,12 @@ export class Engine {
     return this.#transport.call('complete', { request: req }, { signal, onText });
   }
 
+  /** Fill the KV cache for a request's prompt without generating (call it when a file opens or
+   *  the user pauses): the next completion with the same text reuses it. → a Completion with no text. */
+  prefill(request) {
+    return this.complete({ ...request, maxTokens: 0 });
+  }
+
   /** The same request, as an async iterable of text pieces. Breaking out of the loop aborts. */
   stream(request) {
     const [req, outer] = split(request);

@@ -57,6 +57,9 @@ pub struct CompletionRequest {
     /// FIM with the cursor at a line's start: the model writes that line's newline and
     /// indentation (`PromptSpec::open_line`, default true).
     pub open_line: bool,
+    /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
+    /// checked between passes.
+    pub deadline: Option<Duration>,
 }
 
 impl CompletionRequest {
@@ -75,6 +78,7 @@ impl CompletionRequest {
             mode: StopMode::Free,
             language: None,
             open_line: true,
+            deadline: None,
         }
     }
 
@@ -103,6 +107,9 @@ pub enum StopReason {
     /// A stop sequence, or the line/block rule (`mode`), or a suggestion that only repeated
     /// the suffix's next line (dropped: the text is empty).
     Stop,
+    /// `deadline` passed: the text so far (whole lines in `block`/`free` mode), or none if the
+    /// prompt was not prefilled yet; what was prefilled stays cached for the next request.
+    Deadline,
 }
 
 impl StopReason {
@@ -111,6 +118,7 @@ impl StopReason {
             StopReason::Eos => "eos",
             StopReason::Length => "length",
             StopReason::Stop => "stop",
+            StopReason::Deadline => "deadline",
         }
     }
 }
@@ -337,6 +345,8 @@ impl Engine {
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
         let mut timings = Timings::default();
+        let begun = Instant::now();
+        let late = || req.deadline.is_some_and(|d| begun.elapsed() >= d);
         // Reuse the common prefix; at least one prompt token is always run to get logits.
         let common = self.cached_ids.iter().zip(prompt_ids).take_while(|(a, b)| a == b).count();
         let keep = common.min(prompt_ids.len() - 1);
@@ -354,6 +364,13 @@ impl Engine {
             }
             if aborted() {
                 return Err(HearthError::Aborted);
+            }
+            if late() {
+                // Out of time mid-prompt: what was prefilled stays cached for the next request.
+                timings.prefill_tokens = self.cached_ids.len() - keep;
+                timings.prefill = start.elapsed();
+                let text = String::new();
+                return Ok(Completion { prompt_ids: prompt_ids.to_vec(), fim: false, generated_ids: Vec::new(), text, stop_reason: StopReason::Deadline, timings });
             }
             logits = Some(self.backend.forward(chunk, false)?);
             self.cached_ids.extend_from_slice(chunk);
@@ -380,6 +397,10 @@ impl Engine {
             }
             if aborted() {
                 return Err(HearthError::Aborted);
+            }
+            if late() {
+                stop_reason = StopReason::Deadline;
+                break;
             }
             let token = sampler.sample(&mut logits, &self.cached_ids);
             generated.push(token);
@@ -432,6 +453,13 @@ impl Engine {
         if stop_reason != StopReason::Stop {
             raw.push_str(&stream.finish());
             text = suggestion(&raw, lead).unwrap_or_default();
+            if stop_reason == StopReason::Deadline && req.mode != StopMode::Line {
+                // Cut short mid-block: keep whole lines (a half-written line is no suggestion),
+                // but never less than what already streamed.
+                if let Some(nl) = text.rfind('\n') {
+                    text.truncate(nl.max(emitted));
+                }
+            }
             if !first_line_checked && stop::repeats_suffix(&text, suffix) {
                 text.clear();
                 stop_reason = StopReason::Stop;

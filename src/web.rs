@@ -84,6 +84,8 @@ struct Request {
     language: Option<String>,
     /// FIM at a line's start: the model writes the newline and indentation (default true).
     open_line: Option<bool>,
+    /// Stop after this many milliseconds (`stopReason: 'deadline'`).
+    deadline_ms: Option<f64>,
     max_tokens: Option<usize>,
     temperature: Option<f32>,
     top_k: Option<usize>,
@@ -227,6 +229,7 @@ impl WasmEngine {
             mode,
             language: r.language,
             open_line: r.open_line.unwrap_or(true),
+            deadline: r.deadline_ms.and_then(|ms| std::time::Duration::try_from_secs_f64(ms / 1000.0).ok()),
             suffix: r.suffix,
             max_prefix_tokens: r.max_prefix_tokens.unwrap_or(base.max_prefix_tokens),
             max_suffix_tokens: r.max_suffix_tokens.unwrap_or(base.max_suffix_tokens),

@@ -25,7 +25,7 @@ mod cli {
                            [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
                            [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
                            [--max-prefix-tokens N] [--max-suffix-tokens N]
-                           [--ctx N] [--ignore-eos] [--no-open-line] [--json]
+                           [--ctx N] [--ignore-eos] [--no-open-line] [--deadline-ms MS] [--json]
       --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
       defaults to $HEARTH_MODEL, then smollm2 (`make model`).
       --threads, --numerics: the CPU backend's threads (default: the cores, minus one above two)
@@ -75,6 +75,7 @@ mod cli {
         mode: Option<String>,
         language: Option<String>,
         open_line: Option<bool>,
+        deadline_ms: Option<u64>,
     }
 
     impl LineRequest {
@@ -100,6 +101,9 @@ mod cli {
             r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
             r.ignore_eos = self.ignore_eos.unwrap_or(r.ignore_eos);
             r.open_line = self.open_line.unwrap_or(r.open_line);
+            if let Some(ms) = self.deadline_ms {
+                r.deadline = Some(std::time::Duration::from_millis(ms));
+            }
             Ok(r)
         }
     }
@@ -170,6 +174,7 @@ mod cli {
                 "--ctx" => a.context = num(&flag, value(&flag)?)?,
                 "--ignore-eos" => a.request.ignore_eos = true,
                 "--no-open-line" => a.request.open_line = false,
+                "--deadline-ms" => a.request.deadline = Some(std::time::Duration::from_millis(num(&flag, value(&flag)?)?)),
                 "--json" => a.json = true,
                 "-h" | "--help" => return Err(String::new()),
                 other => return Err(format!("unknown option '{other}'")),
