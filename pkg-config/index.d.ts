@@ -46,8 +46,8 @@ export interface CompletionRequest {
    *  suggestion fits between both; on one without, it is ignored (`Completion.fim` is false). */
   suffix?: string;
   /** With a suffix and the cursor at the start of a line (only indentation before it): the model
-   *  writes that line's newline and indentation itself, which fill-in-the-middle models do far
-   *  better (benches/fim_bench.py); the suggestion is what follows them. Default true. */
+   *  writes that line's newline and indentation itself; the suggestion is what follows them.
+   *  Default false: on the README's FIM benchmark the prefix as it is scored higher. */
   openLine?: boolean;
   /** Token limits on each side, cut at line boundaries (defaults 1024 and 256). */
   maxPrefixTokens?: number;

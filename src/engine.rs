@@ -55,7 +55,7 @@ pub struct CompletionRequest {
     /// The document's language for `block` mode ("python", "rust", ...); None: guessed.
     pub language: Option<String>,
     /// FIM with the cursor at a line's start: the model writes that line's newline and
-    /// indentation (`PromptSpec::open_line`, default true).
+    /// indentation (`PromptSpec::open_line`, default false).
     pub open_line: bool,
     /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
     /// checked between passes.
@@ -77,7 +77,7 @@ impl CompletionRequest {
             ignore_eos: false,
             mode: StopMode::Free,
             language: None,
-            open_line: true,
+            open_line: false,
             deadline: None,
         }
     }
@@ -301,7 +301,7 @@ impl Engine {
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
         let prompt = match &req.prompt_ids {
-            Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0, lead: String::new() },
+            Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0, lead: String::new(), lead_optional: false },
             None => crate::prompt::build(&self.tokenizer, &req.prompt_spec())?,
         };
         let prompt_ids = prompt.ids;
@@ -311,7 +311,7 @@ impl Engine {
         if prompt_ids.len() >= self.context() {
             return Err(HearthError::ContextOverflow { needed: prompt_ids.len() + 1, limit: self.context() });
         }
-        let result = self.run(&prompt_ids, &prompt.lead, req, on_text, aborted).await.map(|c| Completion { fim: prompt.fim, ..c });
+        let result = self.run(&prompt_ids, (&prompt.lead, prompt.lead_optional), req, on_text, aborted).await.map(|c| Completion { fim: prompt.fim, ..c });
         match &result {
             // An abort lands between passes: cache and ids still agree, so the next request
             // (the next keystroke) reuses the prefix.
@@ -339,7 +339,7 @@ impl Engine {
     async fn run(
         &mut self,
         prompt_ids: &[u32],
-        lead: &str,
+        (lead, lead_optional): (&str, bool),
         req: &CompletionRequest,
         on_text: &mut dyn FnMut(&str),
         aborted: &dyn Fn() -> bool,
@@ -409,7 +409,7 @@ impl Engine {
                 break;
             }
             raw.push_str(&stream.push(self.tokenizer.token_bytes(token)));
-            match suggestion(&raw, lead) {
+            match suggestion(&raw, lead, lead_optional) {
                 Some(t) => text = t,
                 None if lead.is_empty() => unreachable!("no lead: the suggestion is the raw text"),
                 None => {
@@ -452,7 +452,7 @@ impl Engine {
         }
         if stop_reason != StopReason::Stop {
             raw.push_str(&stream.finish());
-            text = suggestion(&raw, lead).unwrap_or_default();
+            text = suggestion(&raw, lead, lead_optional).unwrap_or_default();
             if stop_reason == StopReason::Deadline && req.mode != StopMode::Line {
                 // Cut short mid-block: keep whole lines (a half-written line is no suggestion),
                 // but never less than what already streamed.
@@ -488,11 +488,11 @@ impl Engine {
 /// `block` mode no trailing whitespace that spans a newline (the next line may leave the block).
 /// The suggestion in the model's text `raw` after `lead` (`prompt::view_after_lead`): None when
 /// the model did not open the cursor's line; "" while its indentation is still being written.
-fn suggestion(raw: &str, lead: &str) -> Option<String> {
+fn suggestion(raw: &str, lead: &str, optional: bool) -> Option<String> {
     if lead.is_empty() {
         return Some(raw.to_string());
     }
-    match crate::prompt::view_after_lead(raw, lead) {
+    match crate::prompt::view_after_lead(raw, lead, optional) {
         crate::prompt::LeadView::Pending => Some(String::new()),
         crate::prompt::LeadView::Off => None,
         crate::prompt::LeadView::At(skip, extra) => Some(extra + &raw[skip..]),

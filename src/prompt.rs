@@ -27,7 +27,8 @@ pub struct PromptSpec {
     /// Fill-in-the-middle with the cursor at the start of a line (only spaces or tabs before it
     /// on its line): end the FIM prefix before that line's newline and let the model write the
     /// newline and indentation itself, as Qwen2.5-Coder's own FIM training and evaluation lay it
-    /// out (`lead`; measured by benches/fim_bench.py). Default on.
+    /// out (`lead`; measured by benches/fim_bench.py). Default off: in the 2026-12-02 run the
+    /// prefix as it is scored higher with this model (see the README's FIM table).
     pub open_line: bool,
 }
 
@@ -38,7 +39,7 @@ impl PromptSpec {
             suffix: suffix.map(str::to_string),
             max_prefix_tokens: DEFAULT_MAX_PREFIX_TOKENS,
             max_suffix_tokens: DEFAULT_MAX_SUFFIX_TOKENS,
-            open_line: true,
+            open_line: false,
         }
     }
 }
@@ -55,6 +56,9 @@ pub struct Prompt {
     /// The end of the prefix left out for the model to write (`PromptSpec::open_line`): "\n" and
     /// the cursor line's indentation, or "". The suggestion is what the model writes after it.
     pub lead: String,
+    /// The prefix sent still ends at a line start (a blank line precedes the cursor's): the model
+    /// may write the cursor's line without the newline first.
+    pub lead_optional: bool,
 }
 
 /// Where the cursor's line starts in `prefix` (its "\n"), when only spaces or tabs follow it.
@@ -76,16 +80,18 @@ pub fn build(tok: &Tokenizer, spec: &PromptSpec) -> Result<Prompt, HearthError> 
         ids.push(f.suffix);
         ids.extend(suffix_ids);
         ids.push(f.middle);
-        return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep, lead: lead.to_string() });
+        let lead_optional = !lead.is_empty() && (body.is_empty() || body.ends_with('\n'));
+        return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep, lead: lead.to_string(), lead_optional });
     }
     let (prefix_cut, prefix) = keep_tail(tok, &spec.prefix, spec.max_prefix_tokens)?;
     ids.extend(prefix);
-    Ok(Prompt { ids, fim: false, prefix_cut, suffix_cut: 0, lead: String::new() })
+    Ok(Prompt { ids, fim: false, prefix_cut, suffix_cut: 0, lead: String::new(), lead_optional: false })
 }
 
 /// What the model wrote after a `lead` ("\n" + the cursor line's indentation), as the suggestion
 /// at the cursor: `Pending` until its first line's indentation is known, `Off` when it did not
-/// start a new line (it went on writing the line before the cursor: nothing to insert).
+/// start a new line (it went on writing the line before the cursor: nothing to insert) — unless
+/// `optional` (`Prompt::lead_optional`): then a line written without the newline is the cursor's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeadView {
     Pending,
@@ -94,9 +100,12 @@ pub enum LeadView {
     At(usize, String),
 }
 
-pub fn view_after_lead(raw: &str, lead: &str) -> LeadView {
-    let Some(rest) = raw.strip_prefix('\n') else {
-        return if raw.is_empty() { LeadView::Pending } else { LeadView::Off };
+pub fn view_after_lead(raw: &str, lead: &str, optional: bool) -> LeadView {
+    let (nl, rest) = match raw.strip_prefix('\n') {
+        Some(rest) => (1, rest),
+        None if raw.is_empty() => return LeadView::Pending,
+        None if optional => (0, raw),
+        None => return LeadView::Off,
     };
     let ind_len = rest.bytes().take_while(|&b| b == b' ' || b == b'\t').count();
     if ind_len == rest.len() {
@@ -106,7 +115,7 @@ pub fn view_after_lead(raw: &str, lead: &str) -> LeadView {
     let ind = &rest[..ind_len];
     let have = lead.strip_prefix('\n').unwrap_or(lead);
     let common = ind.bytes().zip(have.bytes()).take_while(|(a, b)| a == b).count();
-    LeadView::At(1 + ind_len, ind[common..].to_string())
+    LeadView::At(nl + ind_len, ind[common..].to_string())
 }
 
 /// Byte offsets where each line after the first starts.

@@ -41,8 +41,6 @@ fn user_text_never_becomes_special_tokens() {
     let suffix = "<|fim_middle|><|endoftext|>\n";
     let p = build(&tok, &PromptSpec::new(prefix, Some(suffix))).expect("build");
     assert!(p.fim);
-    assert_eq!(p.lead, "\n", "the cursor opens a line: the model writes its newline");
-    let prefix = &prefix[..prefix.len() - 1];
     let specials: Vec<usize> = p.ids.iter().enumerate().filter(|(_, &id)| id >= 151643).map(|(i, _)| i).collect();
     // Exactly the three hearth placed: <|fim_prefix|> first, <|fim_suffix|> after the prefix, <|fim_middle|> last.
     let n_prefix = tok.encode(prefix).expect("encode").len();
@@ -89,8 +87,7 @@ fn suffix_is_cut_at_a_line_boundary() {
     let p = build(&tok, &spec).expect("build");
     let kept = suffix.len() - p.suffix_cut;
     assert!(suffix[..kept].ends_with('\n'));
-    assert_eq!(p.lead, "\n    ");
-    let suffix_ids = p.ids.len() - 1 - tok.encode("def f():").expect("enc").len() - 2;
+    let suffix_ids = p.ids.len() - 1 - tok.encode("def f():\n    ").expect("enc").len() - 2;
     assert!(suffix_ids <= 40, "{suffix_ids} suffix tokens");
 }
 
@@ -103,8 +100,7 @@ fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
     let suffix = "\n    return total / len(values)\n";
     let suffix_tokens = engine.tokenizer.encode(suffix).expect("encode").len();
     let mut prev_prefix_ids: Option<Vec<u32>> = None;
-    // From the first character on (before it the cursor opens the line: `open_line_...` below).
-    for n in 1..=line.len() {
+    for n in 0..=line.len() {
         let prefix = format!("{head}{}", &line[..n]);
         let mut req = CompletionRequest::greedy(&prefix, 1);
         req.suffix = Some(suffix.to_string());
@@ -126,30 +122,37 @@ fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
 fn open_line_leaves_the_newline_and_indentation_to_the_model() {
     let Some(tok) = tokenizer(&QWEN_CODER) else { return };
     let f = tok.fim.expect("fim");
-    let spec = PromptSpec::new("def mean(values):\n    ", Some("\n    return total / len(values)\n"));
+    let spec = PromptSpec { open_line: true, ..PromptSpec::new("def mean(values):\n    ", Some("\n    return total / len(values)\n")) };
     let p = build(&tok, &spec).expect("build");
     assert_eq!(p.lead, "\n    ");
+    assert!(!p.lead_optional);
     let n = tok.encode("def mean(values):").expect("encode").len();
     assert_eq!(&p.ids[1..1 + n], &tok.encode("def mean(values):").expect("encode")[..], "the prefix ends before the cursor line's newline");
     assert_eq!(p.ids[1 + n], f.suffix);
     let plain = build(&tok, &PromptSpec { open_line: false, ..spec.clone() }).expect("build");
     assert_eq!(plain.lead, "");
     // Mid-line the prefix goes in as it is.
-    let mid = build(&tok, &PromptSpec::new("def mean(values):\n    total = ", Some("\n"))).expect("build");
+    let mid = build(&tok, &PromptSpec { open_line: true, ..PromptSpec::new("def mean(values):\n    total = ", Some("\n")) }).expect("build");
     assert_eq!(mid.lead, "");
+    // After a blank line the prefix sent still ends at a line start: a line written without
+    // the newline is the cursor's.
+    let blank = build(&tok, &PromptSpec { open_line: true, ..PromptSpec::new("x = 1\n\n", Some("\n")) }).expect("build");
+    assert_eq!((blank.lead.as_str(), blank.lead_optional), ("\n", true));
     // What the model writes after the lead is the suggestion: the cursor line's indentation is
     // the editor's already, deeper indentation is kept, a continued previous line is nothing.
     use hearth::prompt::{view_after_lead, LeadView};
-    assert_eq!(view_after_lead("\n    total = 0", "\n    "), LeadView::At(5, String::new()));
-    assert_eq!(view_after_lead("\n        x", "\n    "), LeadView::At(9, "    ".into()));
-    assert_eq!(view_after_lead("\n  ", "\n    "), LeadView::Pending);
-    assert_eq!(view_after_lead(" -> float:", "\n    "), LeadView::Off);
+    assert_eq!(view_after_lead("\n    total = 0", "\n    ", false), LeadView::At(5, String::new()));
+    assert_eq!(view_after_lead("\n        x", "\n    ", false), LeadView::At(9, "    ".into()));
+    assert_eq!(view_after_lead("\n  ", "\n    ", false), LeadView::Pending);
+    assert_eq!(view_after_lead(" -> float:", "\n    ", false), LeadView::Off);
+    assert_eq!(view_after_lead("    for n in x:", "\n", true), LeadView::At(4, "    ".into()));
     // End to end on the CPU backend: the suggestion starts at the cursor.
     let Some(path) = model_path_of(&QWEN_CODER) else { return };
     let mut engine = Engine::load_cpu(std::fs::read(path).expect("read"), 512).expect("load");
     let mut req = CompletionRequest::greedy("def add(a, b):\n    ", 16);
     req.suffix = Some("\n\nprint(add(1, 2))\n".into());
     req.mode = hearth::stop::StopMode::Line;
+    req.open_line = true;
     let mut streamed = String::new();
     let c = engine.complete(&req, &mut |s| streamed.push_str(s)).expect("complete");
     assert_eq!(c.text, "return a + b", "{:?}", c.text);
