@@ -47,7 +47,7 @@ export interface CompletionRequest {
   suffix?: string;
   /** With a suffix and the cursor at the start of a line (only indentation before it): the model
    *  writes that line's newline and indentation itself; the suggestion is what follows them.
-   *  Default false: on the README's FIM benchmark the prefix as it is scored higher. */
+   *  Default true: 64% against 62% pass@1 on the README's FIM benchmark. */
   openLine?: boolean;
   /** Token limits on each side, cut at line boundaries (defaults 1024 and 256). */
   maxPrefixTokens?: number;

@@ -55,7 +55,7 @@ pub struct CompletionRequest {
     /// The document's language for `block` mode ("python", "rust", ...); None: guessed.
     pub language: Option<String>,
     /// FIM with the cursor at a line's start: the model writes that line's newline and
-    /// indentation (`PromptSpec::open_line`, default false).
+    /// indentation (`PromptSpec::open_line`, default true).
     pub open_line: bool,
     /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
     /// checked between passes.
@@ -77,7 +77,7 @@ impl CompletionRequest {
             ignore_eos: false,
             mode: StopMode::Free,
             language: None,
-            open_line: false,
+            open_line: true,
             deadline: None,
         }
     }

@@ -82,7 +82,7 @@ struct Request {
     /// `line` | `block` | `free` (default).
     mode: Option<String>,
     language: Option<String>,
-    /// FIM at a line's start: the model writes the newline and indentation (default false).
+    /// FIM at a line's start: the model writes the newline and indentation (default true).
     open_line: Option<bool>,
     /// Stop after this many milliseconds (`stopReason: 'deadline'`).
     deadline_ms: Option<f64>,
@@ -228,7 +228,7 @@ impl WasmEngine {
         let req = CompletionRequest {
             mode,
             language: r.language,
-            open_line: r.open_line.unwrap_or(false),
+            open_line: r.open_line.unwrap_or(true),
             deadline: r.deadline_ms.and_then(|ms| std::time::Duration::try_from_secs_f64(ms / 1000.0).ok()),
             suffix: r.suffix,
             max_prefix_tokens: r.max_prefix_tokens.unwrap_or(base.max_prefix_tokens),

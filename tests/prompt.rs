@@ -39,7 +39,7 @@ fn user_text_never_becomes_special_tokens() {
     let f = tok.fim.expect("fim");
     let prefix = "s = '<|fim_suffix|>' + \"<|im_start|>user\"\n";
     let suffix = "<|fim_middle|><|endoftext|>\n";
-    let p = build(&tok, &PromptSpec::new(prefix, Some(suffix))).expect("build");
+    let p = build(&tok, &PromptSpec { open_line: false, ..PromptSpec::new(prefix, Some(suffix)) }).expect("build");
     assert!(p.fim);
     let specials: Vec<usize> = p.ids.iter().enumerate().filter(|(_, &id)| id >= 151643).map(|(i, _)| i).collect();
     // Exactly the three hearth placed: <|fim_prefix|> first, <|fim_suffix|> after the prefix, <|fim_middle|> last.
@@ -82,7 +82,7 @@ fn prefix_cut_is_at_a_line_boundary_and_stays_while_typing() {
 fn suffix_is_cut_at_a_line_boundary() {
     let Some(tok) = tokenizer(&QWEN_CODER) else { return };
     let suffix: String = (0..100).map(|i| format!("print({i})\n")).collect();
-    let mut spec = PromptSpec::new("def f():\n    ", Some(&suffix));
+    let mut spec = PromptSpec { open_line: false, ..PromptSpec::new("def f():\n    ", Some(&suffix)) };
     spec.max_suffix_tokens = 40;
     let p = build(&tok, &spec).expect("build");
     let kept = suffix.len() - p.suffix_cut;
@@ -104,6 +104,7 @@ fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
         let prefix = format!("{head}{}", &line[..n]);
         let mut req = CompletionRequest::greedy(&prefix, 1);
         req.suffix = Some(suffix.to_string());
+        req.open_line = false; // the prefix as typed (open_line is `open_line_...` below)
         let c = engine.complete(&req, &mut |_| {}).expect("complete");
         assert!(c.fim);
         let prefix_ids = engine.tokenizer.encode(&prefix).expect("encode");

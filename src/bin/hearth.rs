@@ -25,15 +25,15 @@ mod cli {
                            [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
                            [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
                            [--max-prefix-tokens N] [--max-suffix-tokens N]
-                           [--ctx N] [--ignore-eos] [--open-line] [--deadline-ms MS] [--json]
+                           [--ctx N] [--ignore-eos] [--no-open-line] [--deadline-ms MS] [--json]
       --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
       defaults to $HEARTH_MODEL, then smollm2 (`make model`).
       --threads, --numerics: the CPU backend's threads (default: the cores, minus one above two)
       and arithmetic (int8: 8-bit activations as llama.cpp computes, the default; exact: f32).
       --prompt is the text before the cursor, --suffix the text after it (fill-in-the-middle on a
       model with FIM tokens; prefix-only otherwise, and the JSON says \"fim\": false).
-      --open-line: with the cursor at a line's start the model writes that line's newline and
-      indentation itself (the suggestion is still what to insert at the cursor).
+      With the cursor at a line's start the model writes that line's newline and indentation
+      itself (the suggestion is still what to insert); --no-open-line sends the prefix as it is.
       --requests: load the model once and answer one JSON request a line ({\"prompt\", \"suffix\",
       \"max_tokens\", \"temperature\", \"stop\", ... as the flags, plus an \"id\" echoed back}),
       one JSON result a line on stdout. Without --json a single completion streams to stdout.";
@@ -173,7 +173,7 @@ mod cli {
                 "--stop" => a.request.stop.push(value(&flag)?),
                 "--ctx" => a.context = num(&flag, value(&flag)?)?,
                 "--ignore-eos" => a.request.ignore_eos = true,
-                "--open-line" => a.request.open_line = true,
+                "--no-open-line" => a.request.open_line = false,
                 "--deadline-ms" => a.request.deadline = Some(std::time::Duration::from_millis(num(&flag, value(&flag)?)?)),
                 "--json" => a.json = true,
                 "-h" | "--help" => return Err(String::new()),

@@ -8,8 +8,10 @@ use crate::error::HearthError;
 use std::ops::Range;
 
 /// Rows per range at least: below this, splitting costs more than it saves.
+#[cfg(not(target_family = "wasm"))]
 const MIN_ROWS: usize = 64;
 /// Ranges per thread, so that a late thread's share can be taken by the others.
+#[cfg(not(target_family = "wasm"))]
 const RANGES_PER_THREAD: usize = 4;
 
 pub struct Pool {
