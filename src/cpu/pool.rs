@@ -14,6 +14,10 @@ const MIN_ROWS: usize = 64;
 #[cfg(not(target_family = "wasm"))]
 const RANGES_PER_THREAD: usize = 4;
 
+/// A request for more threads gets this many (no unbounded thread creation from an option).
+#[cfg(not(target_family = "wasm"))]
+const MAX_THREADS: usize = 64;
+
 pub struct Pool {
     threads: usize,
     #[cfg(not(target_family = "wasm"))]
@@ -21,11 +25,11 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A pool of `threads` (≥ 1; the wasm build has one whatever is asked).
+    /// A pool of `threads` (1..=64; the wasm build has one whatever is asked).
     pub fn new(threads: usize) -> Result<Self, HearthError> {
-        let threads = threads.max(1);
         #[cfg(not(target_family = "wasm"))]
         {
+            let threads = threads.clamp(1, MAX_THREADS);
             let pool = if threads > 1 {
                 let p = rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("hearth-cpu-{i}")).build();
                 Some(p.map_err(|e| HearthError::InvalidRequest(format!("cannot start {threads} threads: {e}")))?)
@@ -35,7 +39,10 @@ impl Pool {
             Ok(Pool { threads, pool })
         }
         #[cfg(target_family = "wasm")]
-        Ok(Pool { threads: 1 })
+        {
+            let _ = threads; // one thread until the wasm threads build
+            Ok(Pool { threads: 1 })
+        }
     }
 
     /// The threads this pool computes on.
