@@ -1,7 +1,8 @@
 // The npm package (pkg/, built by `make web`) from a page, in headless Chromium: a Worker engine
 // on WebGPU loads the real model from a URL into IndexedDB, streams golden tokens, aborts
 // mid-generation, completes again; a browser without WebGPU falls back to the CPU backend (wasm
-// simd128) with the same tokens; and a second load comes from the cache with the model's server
+// simd128) with the same tokens (exact numerics), and its default int8 engine in a Worker rejects
+// an abort within two decode steps; and a second load comes from the cache with the model's server
 // stopped (the page's own files stay served: offline pages are the service worker's job, see
 // app.test.mjs).
 // Run: `make test-package` (part of `make test-web`).
