@@ -5,17 +5,14 @@
 //! (`HEARTH_MODEL=~/.cache/hearth/models/Qwen2.5-Coder-0.5B-Instruct.gguf cargo bench --bench cpu`
 //! for the code model).
 
+mod common;
+
+use common::prompt_text;
 use hearth::cpu::{CpuOptions, Numerics};
 use hearth::engine::{default_model_path, CompletionRequest, Engine};
 
 const PROMPT_TOKENS: usize = 256;
 const DECODE_TOKENS: usize = 64;
-
-fn prompt_text() -> String {
-    (0..64)
-        .map(|i| format!("def handler_{i}(request, retries={i}):\n    \"\"\"Handle request number {i}.\"\"\"\n    for attempt in range(retries):\n        if request.ok():\n            return request.value * {i}\n    raise TimeoutError('handler_{i}')\n\n"))
-        .collect()
-}
 
 /// (prefill tok/s, decode tok/s): one completion from an empty cache, greedy, EOS ignored.
 fn measure(bytes: &[u8], options: CpuOptions, ids: &[u32]) -> (f64, f64) {
@@ -51,26 +48,16 @@ fn main() {
         rows.push((numerics, threads, p, d));
     }
 
-    let ids_path = std::env::temp_dir().join(format!("hearth-cpu-bench-ids-{}.json", std::process::id()));
-    std::fs::write(&ids_path, serde_json::to_string(&ids).expect("json")).expect("write ids");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/llamacpp_bench.py");
     let mut llama = Vec::new();
     for threads in [1, cores] {
-        let out = std::process::Command::new("python3")
-            .args([script, model.to_str().expect("path"), ids_path.to_str().expect("path"), &DECODE_TOKENS.to_string(), &threads.to_string()])
-            .output();
-        match out {
-            Ok(o) if o.status.success() => {
-                let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("llama.cpp JSON");
-                let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-                println!("| llama.cpp (CPU) | {threads} | {:.1} | {:.1} |", f("prefill_tok_s"), f("decode_tok_s"));
-                llama.push((threads, f("prefill_tok_s"), f("decode_tok_s")));
+        match common::llamacpp(&model, &ids, DECODE_TOKENS, threads) {
+            Ok((_, p, d)) => {
+                println!("| llama.cpp (CPU) | {threads} | {p:.1} | {d:.1} |");
+                llama.push((threads, p, d));
             }
-            Ok(o) => println!("\n(llama.cpp failed: {})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
-            Err(e) => println!("\n(llama.cpp not measured: {e}; `pip install llama-cpp-python numpy` to compare)"),
+            Err(why) => println!("\n({why})"),
         }
     }
-    let _ = std::fs::remove_file(&ids_path);
     let (_, _, p1, d1) = rows[1];
     let (_, _, pn, dn) = rows[2];
     println!("\nint8 vs exact (1 thread): prefill {:.2}×, decode {:.2}×", p1 / rows[0].2, d1 / rows[0].3);

@@ -2,6 +2,9 @@
 //! decode tok/s for 128 tokens; next to llama.cpp (llama-cpp-python, if installed) on the same
 //! GGUF and the same prompt ids, in the same run. Run: `make bench` (or `cargo bench --bench e2e`).
 
+mod common;
+
+use common::prompt_text;
 use hearth::engine::{default_model_path, Engine, PREFILL_CHUNK};
 use hearth::gpu;
 use hearth::sampler::argmax;
@@ -9,13 +12,6 @@ use std::time::Instant;
 
 const PROMPT_TOKENS: usize = 512;
 const DECODE_TOKENS: usize = 128;
-
-/// A code file long enough for PROMPT_TOKENS tokens.
-fn prompt_text() -> String {
-    (0..64)
-        .map(|i| format!("def handler_{i}(request, retries={i}):\n    \"\"\"Handle request number {i}.\"\"\"\n    for attempt in range(retries):\n        if request.ok():\n            return request.value * {i}\n    raise TimeoutError('handler_{i}')\n\n"))
-        .collect()
-}
 
 fn main() {
     let model = default_model_path();
@@ -54,22 +50,12 @@ fn main() {
     println!("| hearth (wgpu, {}) | {:.2} | {:.1} | {:.1} |", gpu.adapter.split(" (").next().unwrap_or("?"), ours.0, ours.1, ours.2);
 
     // llama.cpp on the same GGUF and ids, if installed.
-    let ids_path = std::env::temp_dir().join(format!("hearth-bench-ids-{}.json", std::process::id()));
-    std::fs::write(&ids_path, serde_json::to_string(&ids).expect("json")).expect("write ids");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/llamacpp_bench.py");
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    let out = std::process::Command::new("python3")
-        .args([script, model.to_str().expect("path"), ids_path.to_str().expect("path"), &DECODE_TOKENS.to_string(), &threads.to_string()])
-        .output();
-    let _ = std::fs::remove_file(&ids_path);
-    match out {
-        Ok(o) if o.status.success() => {
-            let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("llama.cpp JSON");
-            let f = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-            println!("| llama.cpp (CPU, {threads} threads) | {:.2} | {:.1} | {:.1} |", f("load_s"), f("prefill_tok_s"), f("decode_tok_s"));
-            println!("\nhearth / llama.cpp: prefill {:.2}×, decode {:.2}×", ours.1 / f("prefill_tok_s"), ours.2 / f("decode_tok_s"));
+    match common::llamacpp(&model, &ids, DECODE_TOKENS, threads) {
+        Ok((load, prefill, decode)) => {
+            println!("| llama.cpp (CPU, {threads} threads) | {load:.2} | {prefill:.1} | {decode:.1} |");
+            println!("\nhearth / llama.cpp: prefill {:.2}×, decode {:.2}×", ours.1 / prefill, ours.2 / decode);
         }
-        Ok(o) => println!("\n(llama.cpp failed: {})", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("")),
-        Err(e) => println!("\n(llama.cpp not measured: {e}; `pip install llama-cpp-python numpy` to compare)"),
+        Err(why) => println!("\n({why})"),
     }
 }
