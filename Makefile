@@ -8,9 +8,13 @@ PROMPT ?= def fibonacci(n):
 MAX_TOKENS ?= 48
 MODEL_DIR := $(dir $(MODEL))
 PORT ?= 8080
+FUZZ_TOOLCHAIN := $(shell sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30
+FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
+.PHONY: test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -22,11 +26,33 @@ run: setup model build
 	$(CARGO_TARGET_DIR)/release/hearth complete --model "$(MODEL)" --prompt "$$(printf '%b' '$(PROMPT)')" --max-tokens $(MAX_TOKENS) --temperature 0
 
 ## All tests: native (wgpu on lavapipe or a GPU) then in headless Chromium (WebGPU).
-test: test-native test-web
+test: test-native test-web test-fuzz
 
 ## GGUF reader, kernels vs their CPU twins, golden model tests, KV cache, tokenizer, CLI.
 test-native: setup model
 	cargo test --release
+
+## Each fuzz target (GGUF file, tokenizer text, request JSON) for FUZZ_SECONDS from the committed
+## corpus; a crash fails (its input is left in fuzz/artifacts/). New inputs go to a scratch dir.
+test-fuzz: setup-fuzz model
+	@for t in gguf tokenizer request; do \
+	  d=$$(mktemp -d) && $(FUZZ) run $$t $$d fuzz/corpus/$$t -- $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
+
+## A long run of one target, e.g. `make fuzz-long T=gguf N=10000000`; new inputs go into fuzz/corpus/T.
+fuzz-long: setup-fuzz model
+	$(FUZZ) run $(T) fuzz/corpus/$(T) -- $(FUZZ_FLAGS) -runs=$(N) -print_final_stats=1
+
+## Minimise a target's corpus in place before committing it: `make fuzz-cmin T=gguf`.
+fuzz-cmin: setup-fuzz
+	$(FUZZ) cmin $(T) fuzz/corpus/$(T) -- $(FUZZ_FLAGS)
+
+## The GGUF target's seed files: tiny models written by the test that loads them.
+fuzz-seeds:
+	HEARTH_WRITE_SEEDS=$(CURDIR)/fuzz/corpus/gguf cargo test --release --test hostile tiny_models
+
+setup-fuzz:
+	@scripts/setup.sh fuzz
 
 ## Browser tests in headless Chromium (WebGPU): the wasm engine and store, the npm package, the PWA.
 test-web: test-wasm test-package test-app

@@ -24,6 +24,7 @@ class WorkerTransport {
   #worker;
   #calls = new Map();
   #next = 1;
+  #closed = false;
 
   constructor() {
     this.#worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -51,6 +52,7 @@ class WorkerTransport {
   }
 
   call(op, args, { signal, onText, onProgress, transfer = [] } = {}) {
+    if (this.#closed) return Promise.reject(new HearthError('invalid_request', 'engine unloaded'));
     if (signal?.aborted) return Promise.reject(abortError());
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -58,11 +60,19 @@ class WorkerTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => signal?.removeEventListener('abort', onAbort);
       this.#calls.set(id, { resolve, reject, onText, onProgress, cleanup });
-      this.#worker.postMessage({ id, op, args }, transfer);
+      try {
+        this.#worker.postMessage({ id, op, args }, transfer);
+      } catch (e) {
+        // A value the Worker cannot receive (a function, a DOM node): the request is invalid.
+        this.#calls.delete(id);
+        cleanup();
+        reject(new HearthError('invalid_request', `request cannot be sent to the engine: ${e.message}`));
+      }
     });
   }
 
   terminate() {
+    this.#closed = true;
     this.#worker.terminate();
     this.#failAll(new HearthError('aborted', 'engine unloaded'));
   }

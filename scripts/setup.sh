@@ -3,14 +3,24 @@
 # for native wgpu. With `wasm` (building the npm package and the app): the wasm32 target,
 # wasm-bindgen-cli at the exact version Cargo.lock pins, wasm-pack, and the npm packages of
 # package-lock.json (esbuild, CodeMirror, playwright-core, wllama). With `web`: all that plus
-# Chromium + ChromeDriver for the browser tests (WebGPU on SwiftShader).
-# Usage: scripts/setup.sh [wasm|web]
+# Chromium + ChromeDriver for the browser tests (WebGPU on SwiftShader). With `fuzz`: the nightly
+# pinned in fuzz/rust-toolchain.toml and cargo-fuzz (the fuzz targets; `make test-fuzz`).
+# Usage: scripts/setup.sh [wasm|web|fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need+=(mesa-vulkan-drivers)
 command -v python3 >/dev/null || need+=(python3 python3-pip)
 web=false; wasm=false
+if [ "${1:-}" = fuzz ]; then
+  nightly=$(sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+  rustup toolchain list | grep -q "^$nightly" || rustup toolchain install "$nightly" --profile minimal
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "installing cargo-fuzz 0.13.2 (a few minutes, once) ..." >&2
+    cargo install --quiet --locked cargo-fuzz --version 0.13.2
+  fi
+  exit 0
+fi
 case "${1:-}" in web) web=true; wasm=true ;; wasm) wasm=true ;; esac
 if $web; then
   [ -x /usr/lib/chromium/chromium ] || need+=(chromium)

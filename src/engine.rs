@@ -4,8 +4,12 @@
 use crate::cpu::{CpuKvCache, CpuLlama, CpuOptions, Numerics};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
-use crate::gpu::{self, Gpu, Tensor};
-use crate::model::{Config, KvCache, Llama};
+use crate::gpu;
+#[cfg(feature = "gpu")]
+use crate::gpu::{Gpu, Tensor};
+use crate::model::Config;
+#[cfg(feature = "gpu")]
+use crate::model::{KvCache, Llama};
 use crate::sampler::{Sampler, SamplerConfig};
 use crate::stop::{self, Cursor, StopMode};
 use crate::tokenizer::{StreamDecoder, Tokenizer};
@@ -148,6 +152,7 @@ pub struct Completion {
 /// (`cpu`, wasm simd128), for browsers without WebGPU.
 #[allow(clippy::large_enum_variant)] // one per engine, never moved in a hot path
 pub enum Backend {
+    #[cfg(feature = "gpu")]
     Gpu { model: Llama, cache: KvCache },
     Cpu { model: CpuLlama, cache: CpuKvCache },
 }
@@ -155,6 +160,7 @@ pub enum Backend {
 /// Logits as a backend produces them: still on the GPU, or already on the host.
 #[allow(clippy::large_enum_variant)] // one per forward pass, consumed at once
 enum Logits {
+    #[cfg(feature = "gpu")]
     Gpu(Tensor<2>),
     Cpu(Vec<f32>),
 }
@@ -162,6 +168,7 @@ enum Logits {
 impl Logits {
     async fn read(self) -> Result<Vec<f32>, HearthError> {
         match self {
+            #[cfg(feature = "gpu")]
             Logits::Gpu(t) => gpu::read_f32_async(t).await,
             Logits::Cpu(v) => Ok(v),
         }
@@ -171,6 +178,7 @@ impl Logits {
 impl Backend {
     pub fn config(&self) -> &Config {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { model, .. } => &model.config,
             Backend::Cpu { model, .. } => &model.config,
         }
@@ -179,6 +187,7 @@ impl Backend {
     /// `webgpu` or `cpu` (what `engine.info()` reports).
     pub fn name(&self) -> &'static str {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { .. } => "webgpu",
             Backend::Cpu { .. } => "cpu",
         }
@@ -186,6 +195,7 @@ impl Backend {
 
     fn capacity(&self) -> usize {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { cache, .. } => cache.capacity(),
             Backend::Cpu { cache, .. } => cache.capacity(),
         }
@@ -193,6 +203,7 @@ impl Backend {
 
     fn truncate(&mut self, n: usize) {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { cache, .. } => cache.truncate(n),
             Backend::Cpu { cache, .. } => cache.truncate(n),
         }
@@ -200,6 +211,7 @@ impl Backend {
 
     fn reset(&mut self) {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { model, cache } => *cache = model.new_cache(cache.capacity()),
             Backend::Cpu { model, cache } => *cache = model.new_cache(cache.capacity()),
         }
@@ -207,6 +219,7 @@ impl Backend {
 
     fn forward(&mut self, ids: &[u32], all_logits: bool) -> Result<Logits, HearthError> {
         match self {
+            #[cfg(feature = "gpu")]
             Backend::Gpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Gpu),
             Backend::Cpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Cpu),
         }
@@ -234,6 +247,7 @@ fn model_name(g: &Gguf<'_>) -> String {
 
 impl Engine {
     /// Parse, repack and upload a GGUF model held in memory.
+    #[cfg(feature = "gpu")]
     pub fn load(bytes: &[u8], gpu: &Gpu, context: usize) -> Result<Self, HearthError> {
         let g = Gguf::parse(bytes)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
@@ -274,6 +288,7 @@ impl Engine {
     }
 
     /// The GPU model, when the engine runs on the GPU (benchmarks drive it directly).
+    #[cfg(feature = "gpu")]
     pub fn gpu_model(&self) -> Option<&Llama> {
         match &self.backend {
             Backend::Gpu { model, .. } => Some(model),
@@ -282,7 +297,7 @@ impl Engine {
     }
 
     /// Load a GGUF file from disk onto the process's GPU.
-    #[cfg(not(target_family = "wasm"))]
+    #[cfg(all(feature = "gpu", not(target_family = "wasm")))]
     pub fn load_file(path: &std::path::Path, context: usize) -> Result<Self, HearthError> {
         let bytes = std::fs::read(path)?;
         Engine::load(&bytes, &gpu::device()?, context)
@@ -300,9 +315,16 @@ impl Engine {
         on_text: &mut dyn FnMut(&str),
         aborted: &dyn Fn() -> bool,
     ) -> Result<Completion, HearthError> {
+        crate::request::check(req)?;
         let prompt = match &req.prompt_ids {
             Some(ids) => crate::prompt::Prompt { ids: ids.clone(), fim: false, prefix_cut: 0, suffix_cut: 0, lead: String::new(), lead_optional: false },
-            None => crate::prompt::build(&self.tokenizer, &req.prompt_spec())?,
+            None => {
+                // A long file in a small context: the sides shrink to fit rather than fail.
+                let mut spec = req.prompt_spec();
+                (spec.max_prefix_tokens, spec.max_suffix_tokens) =
+                    crate::prompt::fit_limits(self.context(), req.max_tokens, spec.max_prefix_tokens, spec.max_suffix_tokens);
+                crate::prompt::build(&self.tokenizer, &spec)?
+            }
         };
         let prompt_ids = prompt.ids;
         if prompt_ids.is_empty() {

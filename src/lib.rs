@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod error;
 pub mod gguf;
 pub mod gpu;
+#[cfg(feature = "gpu")]
 pub mod kernels;
 pub mod model;
 pub mod quant;
@@ -17,6 +18,7 @@ pub mod stop;
 pub mod tokenizer;
 pub mod engine;
 pub mod prompt;
+pub mod request;
 pub mod yield_now;
 
 pub use error::{GgufError, HearthError, Result};
@@ -26,5 +28,5 @@ pub use engine::{Completion, CompletionRequest, Engine, StopReason};
 pub mod fetch;
 #[cfg(target_family = "wasm")]
 pub mod store;
-#[cfg(target_family = "wasm")]
+#[cfg(all(target_family = "wasm", feature = "gpu"))]
 pub mod web;

@@ -15,6 +15,18 @@ pub const DEFAULT_MAX_SUFFIX_TOKENS: usize = 256;
 /// the cursor for the suffix), so it moves once per this many lines typed, not per keystroke.
 pub const CUT_LINE_STEP: usize = 8;
 
+/// Special tokens a template adds around the text (BOS, and FIM's prefix, suffix and middle).
+const TEMPLATE_TOKENS: usize = 4;
+
+/// The (prefix, suffix) token limits that leave room in a `context`-token cache for the
+/// template and for generating `max_tokens` (at most a quarter of the context is kept for that);
+/// the suffix gets at most a quarter of what remains. Limits that already fit are kept.
+pub fn fit_limits(context: usize, max_tokens: usize, max_prefix: usize, max_suffix: usize) -> (usize, usize) {
+    let room = context.saturating_sub(TEMPLATE_TOKENS + 1 + max_tokens.min(context / 4));
+    let suffix = max_suffix.min(room / 4);
+    (max_prefix.min(room - suffix), suffix)
+}
+
 /// What the cursor sees: the text before it, optionally the text after it, and the limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PromptSpec {
@@ -127,30 +139,54 @@ fn line_starts(text: &str) -> impl DoubleEndedIterator<Item = usize> + '_ {
 /// `CUT_LINE_STEP` (line numbers counted from the start, so the cut is stable while the user types
 /// at the end). Returns (bytes dropped, ids). A last stretch longer than the limit keeps its last
 /// `max` tokens.
+///
+/// No token is longer than `Tokenizer::max_token_bytes`, so text more than `max` × that many
+/// bytes from the end cannot fit: only the part after it is ever tokenized (a 10 MB file costs
+/// what its last few thousand lines cost), and the answer is the one the whole text would give.
 fn keep_tail(tok: &Tokenizer, text: &str, max: usize) -> Result<(usize, Vec<u32>), HearthError> {
-    let ids = tok.encode(text)?;
-    if ids.len() <= max {
-        return Ok((0, ids));
+    let budget = max.saturating_mul(tok.max_token_bytes());
+    let too_far = text.len().saturating_sub(budget); // a start before this cannot fit
+    if too_far == 0 {
+        let ids = tok.encode(text)?;
+        if ids.len() <= max {
+            return Ok((0, ids));
+        }
     }
     // Candidate starts, earliest first: fewer tokens the later the start (binary search).
-    let starts: Vec<usize> = line_starts(text).skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).collect();
+    let starts: Vec<usize> =
+        line_starts(text).skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).filter(|&s| s >= too_far).collect();
     match first_fit(&starts, |&s| Ok(tok.encode(&text[s..])?.len() <= max))? {
         Some(s) => Ok((s, tok.encode(&text[s..])?)),
         None => {
-            let kept = ids[ids.len() - max..].to_vec();
+            // The last stretch alone is too long: its last `max` tokens, from a line start (or a
+            // character boundary) within reach.
+            let from = line_starts(text).find(|&s| s >= too_far).unwrap_or_else(|| ceil_char_boundary(text, too_far));
+            let ids = tok.encode(&text[from..])?;
+            let kept = ids[ids.len().saturating_sub(max)..].to_vec();
             Ok((text.len().saturating_sub(tok.decode(&kept).len()), kept))
         }
     }
 }
 
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(text.len())
+}
+
 /// The start of `text` within `max` tokens: whole lines dropped from its end, keeping a multiple
 /// of `CUT_LINE_STEP` lines when that many fit, else whole lines. Returns (bytes kept, ids).
+/// As in `keep_tail`, nothing beyond `max` × the longest token's bytes is tokenized.
 fn keep_head(tok: &Tokenizer, text: &str, max: usize) -> Result<(usize, Vec<u32>), HearthError> {
-    let ids = tok.encode(text)?;
-    if ids.len() <= max {
-        return Ok((text.len(), ids));
+    let budget = max.saturating_mul(tok.max_token_bytes());
+    if text.len() <= budget {
+        let ids = tok.encode(text)?;
+        if ids.len() <= max {
+            return Ok((text.len(), ids));
+        }
     }
-    let ends: Vec<usize> = line_starts(text).collect();
+    let ends: Vec<usize> = line_starts(text).take_while(|&e| e <= budget).collect();
     let stepped: Vec<usize> = ends.iter().copied().skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP).rev().collect();
     let fits = |&e: &usize| Ok(tok.encode(&text[..e])?.len() <= max);
     let end = match first_fit(&stepped, fits)? {

@@ -11,7 +11,32 @@ use tokenizers::pre_tokenizers::digits::Digits;
 use tokenizers::pre_tokenizers::sequence::Sequence;
 use tokenizers::pre_tokenizers::split::{Split, SplitPattern};
 use tokenizers::pre_tokenizers::PreTokenizerWrapper;
-use tokenizers::{AddedToken, SplitDelimiterBehavior};
+use std::sync::{Arc, OnceLock};
+use tokenizers::{AddedToken, DecoderWrapper, ModelWrapper, NormalizerWrapper, PostProcessorWrapper, PreTokenizedString, PreTokenizer, SplitDelimiterBehavior, TokenizerImpl};
+
+/// A pre-tokenizer shared by every tokenizer that uses it: the compiled Qwen2 split regex is built
+/// once per process (tokenizers' `Split` recompiles its regex on every clone; it took 65 ms a load).
+#[derive(Clone)]
+struct SharedPre(Arc<PreTokenizerWrapper>);
+
+impl PreTokenizer for SharedPre {
+    fn pre_tokenize(&self, s: &mut PreTokenizedString) -> tokenizers::Result<()> {
+        self.0.pre_tokenize(s)
+    }
+}
+
+type Inner = TokenizerImpl<ModelWrapper, NormalizerWrapper, SharedPre, PostProcessorWrapper, DecoderWrapper>;
+
+fn qwen2_pre() -> Result<SharedPre, HearthError> {
+    static PRE: OnceLock<Result<SharedPre, String>> = OnceLock::new();
+    PRE.get_or_init(|| {
+        let split = Split::new(SplitPattern::Regex(QWEN2_SPLIT.into()), SplitDelimiterBehavior::Isolated, false).map_err(|e| e.to_string())?;
+        let seq: PreTokenizerWrapper = Sequence::new(vec![split.into(), ByteLevel::new(false, false, false).into()]).into();
+        Ok(SharedPre(Arc::new(seq)))
+    })
+    .clone()
+    .map_err(HearthError::Tokenizer)
+}
 
 /// llama.cpp's token types (tokenizer.ggml.token_type).
 const TYPE_CONTROL: i64 = 3;
@@ -54,11 +79,13 @@ const EOG_SPELLINGS: [&str; 7] = ["<|endoftext|>", "<|im_end|>", "<|eot_id|>", "
 
 pub struct Tokenizer {
     /// Text as text: special tokens written in it are plain characters (the user's code).
-    inner: tokenizers::Tokenizer,
+    inner: Inner,
     /// Special tokens parsed: only for prompts hearth builds (and the golden fixtures' own).
-    with_specials: tokenizers::Tokenizer,
+    with_specials: Inner,
     pub fim: Option<FimTokens>,
     token_bytes: Vec<Vec<u8>>, // (n_vocab) the bytes each id stands for in output; empty for control tokens
+    max_token_bytes: usize,    // the longest of them (≥ 1)
+    spellable: [bool; 256],    // the vocabulary has a token for this byte on its own
     eog: Vec<u32>,
     pub bos: Option<u32>,
     pub add_bos: bool,
@@ -89,17 +116,14 @@ impl Tokenizer {
         let bpe = BPE::builder().vocab_and_merges(vocab, merges).build().map_err(|e| HearthError::Tokenizer(e.to_string()))?;
 
         let pre = g.get("tokenizer.ggml.pre").and_then(Value::as_str).unwrap_or("default");
-        let pre_tokenizer: PreTokenizerWrapper = match pre {
-            "smollm" | "starcoder" | "refact" => Sequence::new(vec![Digits::new(true).into(), ByteLevel::new(false, true, true).into()]).into(),
-            "qwen2" => {
-                let split = Split::new(SplitPattern::Regex(QWEN2_SPLIT.into()), SplitDelimiterBehavior::Isolated, false)
-                    .map_err(|e| HearthError::Tokenizer(e.to_string()))?;
-                Sequence::new(vec![split.into(), ByteLevel::new(false, false, false).into()]).into()
-            }
-            "default" | "gpt2" | "gpt-2" => ByteLevel::new(false, true, true).into(),
+        let shared = |p: PreTokenizerWrapper| SharedPre(Arc::new(p));
+        let pre_tokenizer = match pre {
+            "smollm" | "starcoder" | "refact" => shared(Sequence::new(vec![Digits::new(true).into(), ByteLevel::new(false, true, true).into()]).into()),
+            "qwen2" => qwen2_pre()?,
+            "default" | "gpt2" | "gpt-2" => shared(ByteLevel::new(false, true, true).into()),
             other => return Err(HearthError::UnsupportedModel(format!("pre-tokenizer '{other}'"))),
         };
-        let mut inner = tokenizers::Tokenizer::new(bpe);
+        let mut inner = Inner::new(bpe.into());
         inner.with_pre_tokenizer(Some(pre_tokenizer));
         let specials: Vec<AddedToken> = tokens
             .iter()
@@ -112,7 +136,7 @@ impl Tokenizer {
         inner.set_encode_special_tokens(true); // specials in the text are encoded as its characters
 
         let unicode_to_byte = byte_level_decoder();
-        let token_bytes = tokens
+        let token_bytes: Vec<Vec<u8>> = tokens
             .iter()
             .zip(&types)
             .map(|(t, &ty)| match ty {
@@ -133,6 +157,10 @@ impl Tokenizer {
             .collect();
         let by_text: HashMap<&str, u32> = tokens.iter().enumerate().map(|(i, t)| (&**t, i as u32)).collect();
         let fim = fim_tokens(&id, &by_text);
+        let mut spellable = [false; 256];
+        for (ch, &b) in &unicode_to_byte {
+            spellable[b as usize] = by_text.contains_key(ch.to_string().as_str());
+        }
         eog.extend(EOG_SPELLINGS.iter().filter_map(|t| by_text.get(t).copied()));
         if let Some(f) = fim {
             eog.extend([f.pad, f.repo, f.sep].into_iter().flatten());
@@ -143,6 +171,8 @@ impl Tokenizer {
             inner,
             with_specials,
             fim,
+            max_token_bytes: token_bytes.iter().map(Vec::len).max().unwrap_or(0).max(1),
+            spellable,
             token_bytes,
             eog,
             bos: id("tokenizer.ggml.bos_token_id"),
@@ -152,9 +182,23 @@ impl Tokenizer {
 
     /// Token ids for `text` as plain text: `<|im_start|>` or `<|fim_suffix|>` written in it are
     /// its characters, never special tokens (the user's code cannot steer the prompt). No BOS.
+    /// A character the vocabulary cannot spell (SmolLM2's has no token for 21 of the 256 bytes,
+    /// e.g. 0x1D) is encoded as `?`, never dropped: `decode(encode(t)) == spellable(t)`.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, HearthError> {
-        let enc = self.inner.encode(text, false).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
+        let text = self.spellable(text);
+        let enc = self.inner.encode(&*text, false).map_err(|e| HearthError::Tokenizer(e.to_string()))?;
         Ok(enc.get_ids().to_vec())
+    }
+
+    /// `text` with each character whose UTF-8 bytes the vocabulary cannot all spell replaced by
+    /// `?` (borrowed when there is none, which is nearly always).
+    pub fn spellable<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        if text.bytes().all(|b| self.spellable[b as usize]) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut buf = [0u8; 4];
+        let ok = |c: char, buf: &mut [u8; 4]| c.encode_utf8(buf).bytes().all(|b| self.spellable[b as usize]);
+        std::borrow::Cow::Owned(text.chars().map(|c| if ok(c, &mut buf) { c } else { '?' }).collect())
     }
 
     /// Token ids for a prompt hearth built, special tokens written in it parsed as such.
@@ -173,6 +217,11 @@ impl Tokenizer {
     }
 
     /// The bytes `id` contributes to generated text (empty for control tokens and bad ids).
+    /// The most bytes of text one token stands for: `n` tokens never cover more than `n` times this.
+    pub fn max_token_bytes(&self) -> usize {
+        self.max_token_bytes
+    }
+
     pub fn token_bytes(&self, id: u32) -> &[u8] {
         self.token_bytes.get(id as usize).map(Vec::as_slice).unwrap_or(&[])
     }
@@ -241,7 +290,7 @@ impl StreamDecoder {
 }
 
 /// GPT-2's byte-to-unicode table, inverted: the printable character standing for each byte.
-fn byte_level_decoder() -> HashMap<char, u8> {
+pub(crate) fn byte_level_decoder() -> HashMap<char, u8> {
     let mut printable: Vec<u32> = (b'!' as u32..=b'~' as u32).chain(0xA1..=0xAC).chain(0xAE..=0xFF).collect();
     let mut chars: Vec<u32> = printable.clone();
     let mut n = 0;

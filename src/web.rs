@@ -6,10 +6,9 @@
 
 use crate::cpu::{CpuOptions, Numerics};
 use crate::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
-use crate::stop::StopMode;
 use crate::error::HearthError;
 use crate::gpu;
-use crate::sampler::SamplerConfig;
+use crate::request::RequestFields;
 use crate::store;
 use js_sys::{Function, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -67,35 +66,6 @@ fn load_options(v: JsValue) -> Result<LoadOptions, JsValue> {
         return Ok(LoadOptions::default());
     }
     serde_wasm_bindgen::from_value(v).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))
-}
-
-/// What `complete` accepts (camelCase, all optional but `prompt`).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Request {
-    /// The text before the cursor.
-    prompt: String,
-    /// The text after the cursor (fill-in-the-middle where the model has it).
-    suffix: Option<String>,
-    max_prefix_tokens: Option<usize>,
-    max_suffix_tokens: Option<usize>,
-    /// `line` | `block` | `free` (default).
-    mode: Option<String>,
-    language: Option<String>,
-    /// FIM at a line's start: the model writes the newline and indentation (default true).
-    open_line: Option<bool>,
-    /// Stop after this many milliseconds (`stopReason: 'deadline'`).
-    deadline_ms: Option<f64>,
-    max_tokens: Option<usize>,
-    temperature: Option<f32>,
-    top_k: Option<usize>,
-    top_p: Option<f32>,
-    repeat_penalty: Option<f32>,
-    seed: Option<u64>,
-    #[serde(default)]
-    stop: Vec<String>,
-    #[serde(default)]
-    ignore_eos: bool,
 }
 
 #[derive(Serialize)]
@@ -218,34 +188,8 @@ impl WasmEngine {
     /// topK, topP, repeatPenalty, seed, stop }` → `{ text, fim, tokens, promptTokens, stopReason, timings }`. `onText(piece)` streams the text;
     /// `signal` aborts between tokens and prefill chunks (rejecting with an `AbortError`).
     pub async fn complete(&mut self, request: JsValue, on_text: Option<Function>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
-        let r: Request = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
-        let defaults = SamplerConfig::default();
-        let base = CompletionRequest::new(&r.prompt);
-        let mode = match r.mode.as_deref() {
-            None => StopMode::Free,
-            Some(m) => StopMode::parse(m).ok_or_else(|| js_error(HearthError::InvalidRequest(format!("mode '{m}' is not line, block or free"))))?,
-        };
-        let req = CompletionRequest {
-            mode,
-            language: r.language,
-            open_line: r.open_line.unwrap_or(true),
-            deadline: r.deadline_ms.and_then(|ms| std::time::Duration::try_from_secs_f64(ms / 1000.0).ok()),
-            suffix: r.suffix,
-            max_prefix_tokens: r.max_prefix_tokens.unwrap_or(base.max_prefix_tokens),
-            max_suffix_tokens: r.max_suffix_tokens.unwrap_or(base.max_suffix_tokens),
-            max_tokens: r.max_tokens.unwrap_or(64),
-            sampler: SamplerConfig {
-                temperature: r.temperature.unwrap_or(defaults.temperature),
-                top_k: r.top_k.unwrap_or(defaults.top_k),
-                top_p: r.top_p.unwrap_or(defaults.top_p),
-                repeat_penalty: r.repeat_penalty.unwrap_or(defaults.repeat_penalty),
-                seed: r.seed.unwrap_or(defaults.seed),
-                ..defaults
-            },
-            stop: r.stop,
-            ignore_eos: r.ignore_eos,
-            ..base
-        };
+        let fields: RequestFields = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
+        let req = fields.into_request(&CompletionRequest::new("")).map_err(js_error)?;
         let mut emit = |piece: &str| {
             if let Some(f) = &on_text {
                 let _ = f.call1(&JsValue::NULL, &piece.into());

@@ -180,3 +180,54 @@ fn line_and_block_modes_end_the_suggestion_in_the_runtime() {
     assert!(c.text.starts_with("return a + b"), "{:?}", c.text);
     assert_eq!(streamed, c.text, "what streamed is what was returned: nothing taken back");
 }
+
+/// The prefix cut's reference twin: tokenize the whole text, then search every stepped line
+/// start (what `keep_tail` did before it learned to skip what cannot fit).
+fn keep_tail_twin(tok: &Tokenizer, text: &str, max: usize) -> (usize, Vec<u32>) {
+    let ids = tok.encode(text).expect("encode");
+    if ids.len() <= max {
+        return (0, ids);
+    }
+    let starts = text.match_indices('\n').map(|(i, _)| i + 1).filter(|&i| i < text.len());
+    for s in starts.skip(CUT_LINE_STEP - 1).step_by(CUT_LINE_STEP) {
+        let ids = tok.encode(&text[s..]).expect("encode");
+        if ids.len() <= max {
+            return (s, ids);
+        }
+    }
+    unreachable!("the test texts end in short lines")
+}
+
+#[test]
+fn a_huge_file_is_cut_as_the_whole_text_would_be_without_tokenizing_it() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let line = |i: usize| format!("    total_{i} = compute(values[{i}], weight={}.5)  # step {i}\n", i % 7);
+    // 2,000 lines (≈ 120 KB): the twin can still tokenize it all.
+    let text: String = (0..2000).map(line).collect();
+    for max in [400, 1024] {
+        let mut spec = PromptSpec::new(&text, None);
+        spec.max_prefix_tokens = max;
+        let p = build(&tok, &spec).expect("build");
+        let (cut, ids) = keep_tail_twin(&tok, &text, max);
+        assert_eq!((p.prefix_cut, &p.ids), (cut, &ids), "max {max}");
+    }
+    // 10 MB: the same tail as the text whose early lines are empty (same line numbers, so the same
+    // stepped starts), and only the tail is tokenized (this would take minutes otherwise).
+    let n = 170_000;
+    let big: String = (0..n).map(line).collect();
+    assert!(big.len() > 10 << 20);
+    let blank: String = (0..n).map(|i| if i < n - 3000 { "\n".to_string() } else { line(i) }).collect();
+    let t0 = std::time::Instant::now();
+    let p = build(&tok, &PromptSpec::new(&big, None)).expect("build 10 MB");
+    let elapsed = t0.elapsed();
+    let q = build(&tok, &PromptSpec::new(&blank, None)).expect("build");
+    assert_eq!(p.ids, q.ids);
+    assert_eq!(big.len() - p.prefix_cut, blank.len() - q.prefix_cut, "the same bytes kept");
+    assert!(p.ids.len() <= hearth::prompt::DEFAULT_MAX_PREFIX_TOKENS);
+    eprintln!("10 MB prefix built in {elapsed:?}");
+    // And the suffix side: a 10 MB suffix keeps its first lines.
+    let s = build(&tok, &PromptSpec { open_line: false, ..PromptSpec::new("x = 1\n", Some(&big)) }).expect("build");
+    assert!(s.fim && s.ids.len() <= 4 + 8 + hearth::prompt::DEFAULT_MAX_SUFFIX_TOKENS);
+    let kept = big.len() - s.suffix_cut;
+    assert!(kept > 0 && big[..kept].ends_with('\n'), "whole lines kept");
+}

@@ -71,3 +71,23 @@ fn top_p_keeps_the_nucleus() {
         assert_eq!(s.sample(&mut [4.0, 2.0, 1.0, 0.0], &[]), 0);
     }
 }
+
+/// Found by the tokenizer fuzzer (fuzz/corpus/tokenizer/regression-gs-dropped): SmolLM2's
+/// vocabulary has no token for 21 bytes (0x04, 0x06, 0x13, 0x14, 0x16, 0x1D, …), and the BPE
+/// silently dropped them, so the model saw other text than the user's. Now each such character
+/// becomes `?`, and every byte of text is accounted for.
+#[test]
+fn characters_the_vocabulary_cannot_spell_are_not_dropped() {
+    let path = hearth::engine::default_model_path();
+    if !path.is_file() {
+        assert!(std::env::var("CI").is_err(), "CI=true but {} is missing", path.display());
+        return;
+    }
+    let bytes = std::fs::read(path).expect("read model");
+    let tok = hearth::tokenizer::Tokenizer::from_gguf(&hearth::gguf::Gguf::parse(&bytes).expect("parse")).expect("tokenizer");
+    let text = "a\u{1d}\u{1d}\u{1d} b\u{1d} c\u{4}";
+    let ids = tok.encode(text).expect("encode");
+    assert_eq!(tok.decode(&ids), "a??? b? c?");
+    assert_eq!(tok.spellable(text), "a??? b? c?");
+    assert_eq!(tok.spellable("plain text"), "plain text");
+}

@@ -16,7 +16,7 @@ mod cli {
     use hearth::engine::{default_model_path, Completion, CompletionRequest, Engine, DEFAULT_CONTEXT};
     use hearth::stop::StopMode;
     use hearth::HearthError;
-    use serde::Deserialize;
+    use hearth::request::RequestFields;
     use std::io::{BufRead, Write};
     use std::path::PathBuf;
     use std::process::ExitCode;
@@ -52,60 +52,6 @@ mod cli {
         requests: Option<PathBuf>,
         context: usize,
         json: bool,
-    }
-
-    /// One line of `--requests`: the flags' names, all optional but `prompt`.
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct LineRequest {
-        id: Option<serde_json::Value>,
-        prompt: String,
-        suffix: Option<String>,
-        max_tokens: Option<usize>,
-        temperature: Option<f32>,
-        top_k: Option<usize>,
-        top_p: Option<f32>,
-        repeat_penalty: Option<f32>,
-        seed: Option<u64>,
-        #[serde(default)]
-        stop: Vec<String>,
-        max_prefix_tokens: Option<usize>,
-        max_suffix_tokens: Option<usize>,
-        ignore_eos: Option<bool>,
-        mode: Option<String>,
-        language: Option<String>,
-        open_line: Option<bool>,
-        deadline_ms: Option<u64>,
-    }
-
-    impl LineRequest {
-        /// The request, with the command line's values as defaults.
-        fn into_request(self, base: &CompletionRequest) -> Result<CompletionRequest, HearthError> {
-            let mut r = base.clone();
-            if let Some(m) = &self.mode {
-                r.mode = StopMode::parse(m).ok_or_else(|| HearthError::InvalidRequest(format!("mode '{m}' is not line, block or free")))?;
-            }
-            r.language = self.language.or(r.language);
-            r.prompt = self.prompt;
-            r.suffix = self.suffix.or(r.suffix);
-            r.max_tokens = self.max_tokens.unwrap_or(r.max_tokens);
-            r.sampler.temperature = self.temperature.unwrap_or(r.sampler.temperature);
-            r.sampler.top_k = self.top_k.unwrap_or(r.sampler.top_k);
-            r.sampler.top_p = self.top_p.unwrap_or(r.sampler.top_p);
-            r.sampler.repeat_penalty = self.repeat_penalty.unwrap_or(r.sampler.repeat_penalty);
-            r.sampler.seed = self.seed.unwrap_or(r.sampler.seed);
-            if !self.stop.is_empty() {
-                r.stop = self.stop;
-            }
-            r.max_prefix_tokens = self.max_prefix_tokens.unwrap_or(r.max_prefix_tokens);
-            r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
-            r.ignore_eos = self.ignore_eos.unwrap_or(r.ignore_eos);
-            r.open_line = self.open_line.unwrap_or(r.open_line);
-            if let Some(ms) = self.deadline_ms {
-                r.deadline = Some(std::time::Duration::from_millis(ms));
-            }
-            Ok(r)
-        }
     }
 
     /// A catalog id names the cached file; anything else is a path.
@@ -243,7 +189,7 @@ mod cli {
             if line.trim().is_empty() {
                 continue;
             }
-            let obj = match serde_json::from_str::<LineRequest>(&line) {
+            let obj = match serde_json::from_str::<RequestFields>(&line) {
                 Err(e) => error_json(None, &HearthError::InvalidRequest(format!("request line: {e}"))),
                 Ok(r) => {
                     let id = r.id.clone();

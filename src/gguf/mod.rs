@@ -4,6 +4,7 @@
 mod cursor;
 mod types;
 mod value;
+pub mod writer;
 
 pub use types::GgmlType;
 pub use value::Value;

@@ -59,6 +59,11 @@ impl GgmlType {
     }
 
     /// (weights per block, bytes per block)
+    /// The type's id in a GGUF file (the inverse of `from_u32`).
+    pub fn id(self) -> u32 {
+        (0..=30).find(|&i| Self::from_u32(i) == Some(self)).unwrap_or(u32::MAX)
+    }
+
     pub fn block_geometry(self) -> (u64, u64) {
         use GgmlType::*;
         match self {

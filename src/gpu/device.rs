@@ -1,5 +1,6 @@
 //! The wgpu device: one per process natively (burn refuses a second init), made on first use.
 
+use super::Limits;
 use crate::error::HearthError;
 use burn::tensor::Device;
 #[cfg(not(target_family = "wasm"))]
@@ -17,12 +18,6 @@ pub struct Gpu {
     pub software: bool,
 }
 
-/// Device limits (bytes) that decide what fits.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Limits {
-    pub max_buffer_size: u64,
-    pub max_storage_buffer_binding_size: u64,
-}
 
 fn limits_of(device: &burn::tensor::wgpu::wgpu::Device) -> Limits {
     let l = device.limits();

@@ -1,17 +1,26 @@
 //! Everything that touches burn's and cubecl's backend API lives here (burn's API churns):
 //! device initialisation, raw WGSL launches on burn buffers, tensor upload and readback.
 
-mod device;
-mod launch;
+//! Without the `gpu` feature only `Limits` is here.
 
-#[cfg(not(target_family = "wasm"))]
+#[cfg(feature = "gpu")]
+mod device;
+#[cfg(feature = "gpu")]
+mod launch;
+mod limits;
+
+pub use limits::Limits;
+#[cfg(all(feature = "gpu", not(target_family = "wasm")))]
 pub use device::device;
-pub use device::{device_async, Gpu, Limits};
-#[cfg(target_family = "wasm")]
+#[cfg(feature = "gpu")]
+pub use device::{device_async, Gpu};
+#[cfg(all(feature = "gpu", target_family = "wasm"))]
 pub use device::run_constructors_once;
-#[cfg(not(target_family = "wasm"))]
+#[cfg(all(feature = "gpu", not(target_family = "wasm")))]
 pub use launch::read_f32;
+#[cfg(feature = "gpu")]
 pub use launch::{launch, launch_in_place, primitive, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Kernel, Wgsl};
 
 /// burn's tensor types, re-exported so the model names them through one place.
+#[cfg(feature = "gpu")]
 pub use burn::tensor::{activation, Device, Int, Tensor, TensorData};

@@ -4,7 +4,7 @@
 // simd128) with the same tokens (exact numerics), and its default int8 engine in a Worker rejects
 // an abort within two decode steps; and a second load comes from the cache with the model's server
 // stopped (the page's own files stay served: offline pages are the service worker's job, see
-// app.test.mjs).
+// app.test.mjs). Hostile requests on the CPU backend get typed errors and leave it working.
 // Run: `make test-package` (part of `make test-web`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,7 +121,6 @@ await run('package', async (defer) => {
     await f.unload();
     return { forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
   }, { url: modelUrl, prompt: g0.prompt, n });
-  await plain.close();
   check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
   check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
   const rate = (t) => `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`;
@@ -132,6 +131,71 @@ await run('package', async (defer) => {
     'CPU backend in a Worker: abort after 3 pieces of 500 rejects within two decode steps',
     `${cpu.abort.pieces} pieces, rejected ${cpu.abort.abortMs.toFixed(0)} ms after abort (a step: ${step.toFixed(0)} ms); ${JSON.stringify(cpu.abort.error)}`);
   check(cpu.after.tokens.length === 8, 'CPU backend: a fresh completion works after the abort', JSON.stringify(cpu.after.text));
+
+  // Hostile requests (the browser twin of tests/hostile.rs): each gets a typed error or completes,
+  // and the golden tokens come back after every one; a request while another runs queues; a call
+  // after unload is an error, not a hang.
+  const hostile = await p2.evaluate(async ({ url, prompt, want }) => {
+    const e = await hearth.createEngine(url, { numerics: 'exact', context: 256 });
+    const probe = async () => (await e.complete({ prompt, maxTokens: want.length, temperature: 0, ignoreEos: true })).tokens;
+    const before = await probe();
+    const big = 'x = 1\n'.repeat((10 << 20) / 6);
+    const long = Array.from({ length: 3000 }, (_, i) => `v${i} = ${i}\n`).join('');
+    const cases = [
+      ['maxTokens -1', { prompt: 'a', maxTokens: -1 }, 'invalid_request'],
+      ['maxTokens 1e30', { prompt: 'a', maxTokens: 1e30 }, 'invalid_request'],
+      ['maxTokens NaN', { prompt: 'a', maxTokens: NaN }, 'invalid_request'],
+      ['maxTokens 2.5', { prompt: 'a', maxTokens: 2.5 }, 'invalid_request'],
+      ['maxTokens a string', { prompt: 'a', maxTokens: '5' }, 'invalid_request'],
+      ['maxTokens huge: bounded by the context', { prompt: 'a', maxTokens: 2 ** 31 }, null],
+      ['temperature NaN', { prompt: 'a', temperature: NaN }, 'invalid_request'],
+      ['temperature -1', { prompt: 'a', temperature: -1 }, 'invalid_request'],
+      ['temperature Infinity', { prompt: 'a', temperature: Infinity }, 'invalid_request'],
+      ['topK -3', { prompt: 'a', topK: -3 }, 'invalid_request'],
+      ['topP NaN', { prompt: 'a', topP: NaN }, 'invalid_request'],
+      ['topP 2', { prompt: 'a', topP: 2 }, 'invalid_request'],
+      ['repeatPenalty 0', { prompt: 'a', repeatPenalty: 0 }, 'invalid_request'],
+      ['prompt a number', { prompt: 42 }, 'invalid_request'],
+      ['prompt null', { prompt: null }, 'invalid_request'],
+      ['prompt an object', { prompt: { text: 'a' } }, 'invalid_request'],
+      ['no prompt', {}, 'invalid_request'],
+      ['a function in the request', { prompt: 'a', maxTokens: () => 3 }, 'invalid_request'],
+      ['unknown field (a typo)', { prompt: 'a', maxToken: 3 }, 'invalid_request'],
+      ['prompt of 10 MB', { prompt: big, maxPrefixTokens: 64, maxTokens: 4 }, null],
+      ['suffix of 10 MB', { prompt: 'def f():', suffix: big, maxTokens: 4 }, null],
+      ['10,000 stop strings', { prompt: 'a', stop: Array.from({ length: 10000 }, (_, i) => `s${i}`) }, 'invalid_request'],
+      ['stop a string', { prompt: 'a', stop: '\n' }, 'invalid_request'],
+      ['mode unknown', { prompt: 'a', mode: 'paragraph' }, 'invalid_request'],
+      ['deadlineMs negative', { prompt: 'a', deadlineMs: -5 }, 'invalid_request'],
+      ['prompt longer than the context: cut to fit', { prompt: long, maxPrefixTokens: 100000, maxTokens: 4 }, null],
+    ];
+    const out = [];
+    for (const [name, req, code] of cases) {
+      let got;
+      try {
+        const r = await e.complete(req);
+        got = { ok: true, tokens: r.tokens.length, prompt: r.promptTokens.length };
+      } catch (err) {
+        got = { ok: false, code: err.code, isHearth: err instanceof hearth.HearthError, message: String(err.message).slice(0, 120) };
+      }
+      out.push({ name, code, got, after: await probe() });
+    }
+    // Two requests at once: the second waits for the first; both complete.
+    const [a, b] = await Promise.all([e.complete({ prompt: 'import os\n', maxTokens: 6, temperature: 0 }), probe()]);
+    const concurrent = { a: a.tokens.length, b };
+    await e.unload();
+    const afterUnload = await e.complete({ prompt: 'a' }).then(() => 'completed', (err) => err.code);
+    return { before, out, concurrent, afterUnload };
+  }, { url: modelUrl, prompt: g0.prompt, want: g0.reference_greedy_ids.slice(0, 8) });
+  await plain.close();
+  const want8 = JSON.stringify(g0.reference_greedy_ids.slice(0, 8));
+  check(JSON.stringify(hostile.before) === want8, 'hostile table: golden tokens before it');
+  for (const c of hostile.out) {
+    const typed = c.code ? !c.got.ok && c.got.code === c.code && c.got.isHearth : c.got.ok && c.got.prompt < 256;
+    check(typed && JSON.stringify(c.after) === want8, `hostile: ${c.name} → ${c.code || 'completes'}, golden tokens after`, JSON.stringify(c.got));
+  }
+  check(hostile.concurrent.a === 6 && JSON.stringify(hostile.concurrent.b) === want8, 'a request while another runs waits its turn; both complete');
+  check(hostile.afterUnload === 'invalid_request', 'a request after unload() is an invalid_request error', String(hostile.afterUnload));
 
   // Model server gone: the model loads from IndexedDB (in a Worker and on the page).
   await models.stop();
