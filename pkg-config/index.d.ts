@@ -84,6 +84,10 @@ export interface Timings {
   prefillMs: number;
   decodeTokens: number;
   decodeMs: number;
+  /** Speculative decoding (greedy requests on the CPU backend): draft tokens looked up in the
+   *  context and verified, and how many the model agreed with (decode steps without their own pass). */
+  draftedTokens: number;
+  acceptedTokens: number;
 }
 
 export interface Completion {

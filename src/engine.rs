@@ -8,6 +8,7 @@ use crate::gpu;
 #[cfg(feature = "gpu")]
 use crate::gpu::{Gpu, Tensor};
 use crate::model::Config;
+use crate::speculate::{self, Pending};
 #[cfg(feature = "gpu")]
 use crate::model::{KvCache, Llama};
 use crate::sampler::{Sampler, SamplerConfig};
@@ -135,6 +136,10 @@ pub struct Timings {
     pub prefill: Duration,
     pub decode_tokens: usize,
     pub decode: Duration,
+    /// Speculative decoding: draft tokens verified, and how many of them the model agreed with
+    /// (each accepted one is a decode step without its own pass).
+    pub drafted_tokens: usize,
+    pub accepted_tokens: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +239,9 @@ pub struct Engine {
     pub limits: gpu::Limits,
     /// `general.name` from the GGUF, else its architecture.
     pub model_name: String,
+    /// Speculative decoding from the context (`speculate`) for greedy requests on the CPU
+    /// backend; the output is the same either way. Default on.
+    pub speculative: bool,
     cached_ids: Vec<u32>, // exactly the ids whose keys/values are in the backend's cache
 }
 
@@ -255,7 +263,7 @@ impl Engine {
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let backend = Backend::Gpu { model, cache };
-        Ok(Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name: model_name(&g), cached_ids: Vec::new() })
+        Ok(Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name: model_name(&g), speculative: true, cached_ids: Vec::new() })
     }
 
     /// Parse a GGUF model for the CPU backend (no GPU involved). The model keeps `bytes` and
@@ -280,7 +288,7 @@ impl Engine {
         };
         let adapter = format!("{simd}, {} thread{}, {numerics}", o.threads, if o.threads == 1 { "" } else { "s" });
         let backend = Backend::Cpu { model, cache };
-        Ok(Engine { backend, tokenizer, adapter, limits: gpu::Limits::default(), model_name: model_name(&g), cached_ids: Vec::new() })
+        Ok(Engine { backend, tokenizer, adapter, limits: gpu::Limits::default(), model_name: model_name(&g), speculative: true, cached_ids: Vec::new() })
     }
 
     pub fn config(&self) -> &Config {
@@ -413,11 +421,16 @@ impl Engine {
         let suffix = req.suffix.as_deref().unwrap_or("");
         let cursor = Cursor { before: &req.prompt, after: suffix, language: req.language.as_deref() };
         let mut first_line_checked = false; // the first line is held back until it is known not to repeat the suffix
+        // Drafts are verified exactly only where a batch computes each token as a single pass
+        // would (the CPU backend) and the choice is the argmax.
+        let speculate = self.speculative && cpu && req.sampler.temperature == 0.0;
+        let mut pending = Pending::default();
         while generated.len() < budget {
             if cpu {
                 crate::yield_now::yield_now().await;
             }
             if aborted() {
+                self.drop_pending(&mut pending);
                 return Err(HearthError::Aborted);
             }
             if late() {
@@ -468,10 +481,10 @@ impl Engine {
             if generated.len() == budget {
                 break;
             }
-            let next = self.backend.forward(&[token], false)?;
-            self.cached_ids.push(token);
-            logits = next.read().await?;
+            let room = if speculate { budget - generated.len() - 1 } else { 0 };
+            logits = self.advance(token, &mut pending, room, &mut timings).await?;
         }
+        self.drop_pending(&mut pending);
         if stop_reason != StopReason::Stop {
             raw.push_str(&stream.finish());
             text = suggestion(&raw, lead, lead_optional).unwrap_or_default();
@@ -493,6 +506,37 @@ impl Engine {
         timings.decode_tokens = generated.len();
         timings.decode = start.elapsed();
         Ok(Completion { prompt_ids: prompt_ids.to_vec(), fim: false, generated_ids: generated, text, stop_reason, timings })
+    }
+
+    /// Put `token` (just chosen) into the cache and return the logits that follow it: a verified
+    /// draft's when the model chose that draft, else those of a pass over `token` — with up to
+    /// `room` draft tokens looked up in the context (`speculate::draft`) behind it in the batch.
+    async fn advance(&mut self, token: u32, pending: &mut Pending, room: usize, timings: &mut Timings) -> Result<Vec<f32>, HearthError> {
+        if let Some(logits) = pending.take_if(token) {
+            self.cached_ids.push(token);
+            timings.accepted_tokens += 1;
+            return Ok(logits);
+        }
+        self.drop_pending(pending);
+        self.cached_ids.push(token);
+        let room = room.min(self.context().saturating_sub(self.cached_ids.len())).min(pending.next_len());
+        let drafts = speculate::draft(&self.cached_ids, room);
+        let mut batch = Vec::with_capacity(1 + drafts.len());
+        batch.push(token);
+        batch.extend_from_slice(&drafts);
+        let mut rows = self.backend.forward(&batch, !drafts.is_empty())?.read().await?; // (1 + drafts, n_vocab)
+        let n_vocab = self.config().n_vocab;
+        let after = rows.split_off(n_vocab.min(rows.len()));
+        timings.drafted_tokens += drafts.len();
+        pending.fill(drafts.into_iter().zip(after.chunks_exact(n_vocab).map(<[f32]>::to_vec)));
+        Ok(rows)
+    }
+
+    /// Drafts the model did not take leave the cache, which again holds exactly `cached_ids`.
+    fn drop_pending(&mut self, pending: &mut Pending) {
+        if pending.clear() > 0 {
+            self.backend.truncate(self.cached_ids.len());
+        }
     }
 
     /// Logits (n, n_vocab) for every position of `ids`, run from an empty cache (teacher forcing).

@@ -19,6 +19,7 @@ pub mod tokenizer;
 pub mod engine;
 pub mod prompt;
 pub mod request;
+pub mod speculate;
 pub mod yield_now;
 
 pub use error::{GgufError, HearthError, Result};

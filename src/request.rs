@@ -62,6 +62,21 @@ pub struct RequestFields {
     pub ignore_eos: Option<bool>,
 }
 
+/// Every field's JS name (the JSON also takes the snake_case spellings). serde-wasm-bindgen reads
+/// only the fields a struct names, so the JS API checks an object's keys against this list itself.
+pub const FIELD_NAMES: [&str; 17] = [
+    "id", "prompt", "suffix", "maxPrefixTokens", "maxSuffixTokens", "mode", "language", "openLine", "deadlineMs",
+    "maxTokens", "temperature", "topK", "topP", "repeatPenalty", "seed", "stop", "ignoreEos",
+];
+
+/// `invalid_request` naming the first of `keys` that is no field of a request.
+pub fn check_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<(), HearthError> {
+    match keys.into_iter().find(|k| !FIELD_NAMES.contains(k)) {
+        Some(k) => Err(invalid(format!("unknown field `{k}` (a request has {})", FIELD_NAMES.join(", ")))),
+        None => Ok(()),
+    }
+}
+
 impl RequestFields {
     /// The request these fields make, `base` supplying what they leave out (the CLI's flags, or
     /// `CompletionRequest::new`'s defaults), checked.
@@ -129,4 +144,20 @@ pub fn check(r: &CompletionRequest) -> Result<(), HearthError> {
         return Err(invalid("language is longer than 64 bytes".into()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_field_list_is_the_struct() {
+        let named = &FIELD_NAMES;
+        let obj: serde_json::Map<String, serde_json::Value> =
+            named.iter().map(|k| (k.to_string(), if *k == "prompt" { "p".into() } else { serde_json::Value::Null })).collect();
+        serde_json::from_value::<RequestFields>(obj.into()).expect("every listed field is a field");
+        assert!(serde_json::from_str::<RequestFields>(r#"{"prompt": "p", "maxToken": 1}"#).is_err());
+        assert!(check_keys(["prompt", "maxTokens"]).is_ok());
+        assert!(check_keys(["prompt", "maxToken"]).is_err());
+    }
 }

@@ -88,6 +88,9 @@ struct Timings {
     prefill_ms: f64,
     decode_tokens: usize,
     decode_ms: f64,
+    /// Speculative decoding: drafts verified / accepted.
+    drafted_tokens: usize,
+    accepted_tokens: usize,
 }
 
 #[derive(Serialize)]
@@ -188,6 +191,10 @@ impl WasmEngine {
     /// topK, topP, repeatPenalty, seed, stop }` → `{ text, fim, tokens, promptTokens, stopReason, timings }`. `onText(piece)` streams the text;
     /// `signal` aborts between tokens and prefill chunks (rejecting with an `AbortError`).
     pub async fn complete(&mut self, request: JsValue, on_text: Option<Function>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
+        if request.is_object() {
+            let keys: Vec<String> = js_sys::Object::keys(request.unchecked_ref()).iter().filter_map(|k| k.as_string()).collect();
+            crate::request::check_keys(keys.iter().map(String::as_str)).map_err(js_error)?;
+        }
         let fields: RequestFields = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
         let req = fields.into_request(&CompletionRequest::new("")).map_err(js_error)?;
         let mut emit = |piece: &str| {
@@ -210,6 +217,8 @@ impl WasmEngine {
                 prefill_ms: t.prefill.as_secs_f64() * 1e3,
                 decode_tokens: t.decode_tokens,
                 decode_ms: t.decode.as_secs_f64() * 1e3,
+                drafted_tokens: t.drafted_tokens,
+                accepted_tokens: t.accepted_tokens,
             },
         })
     }

@@ -25,7 +25,7 @@ mod cli {
                            [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
                            [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
                            [--max-prefix-tokens N] [--max-suffix-tokens N]
-                           [--ctx N] [--ignore-eos] [--no-open-line] [--deadline-ms MS] [--json]
+                           [--ctx N] [--ignore-eos] [--no-open-line] [--no-speculative] [--deadline-ms MS] [--json]
       --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
       defaults to $HEARTH_MODEL, then smollm2 (`make model`).
       --threads, --numerics: the CPU backend's threads (default: the cores, minus one above two)
@@ -34,6 +34,7 @@ mod cli {
       model with FIM tokens; prefix-only otherwise, and the JSON says \"fim\": false).
       With the cursor at a line's start the model writes that line's newline and indentation
       itself (the suggestion is still what to insert); --no-open-line sends the prefix as it is.
+      --no-speculative: no drafts from the context on the CPU backend (the same ids, one pass a token).
       --requests: load the model once and answer one JSON request a line ({\"prompt\", \"suffix\",
       \"max_tokens\", \"temperature\", \"stop\", ... as the flags, plus an \"id\" echoed back}),
       one JSON result a line on stdout. Without --json a single completion streams to stdout.";
@@ -52,6 +53,7 @@ mod cli {
         requests: Option<PathBuf>,
         context: usize,
         json: bool,
+        speculative: bool,
     }
 
     /// A catalog id names the cached file; anything else is a path.
@@ -75,6 +77,7 @@ mod cli {
             request: CompletionRequest::new(""),
             requests: None,
             context: DEFAULT_CONTEXT,
+            speculative: true,
             json: false,
         };
         let mut prompt = None;
@@ -120,6 +123,7 @@ mod cli {
                 "--ctx" => a.context = num(&flag, value(&flag)?)?,
                 "--ignore-eos" => a.request.ignore_eos = true,
                 "--no-open-line" => a.request.open_line = false,
+                "--no-speculative" => a.speculative = false,
                 "--deadline-ms" => a.request.deadline = Some(std::time::Duration::from_millis(num(&flag, value(&flag)?)?)),
                 "--json" => a.json = true,
                 "-h" | "--help" => return Err(String::new()),
@@ -146,6 +150,7 @@ mod cli {
             BackendChoice::Gpu => Engine::load_file(&args.model, args.context)?,
             BackendChoice::Cpu => Engine::load_cpu_with(std::fs::read(&args.model)?, args.context, args.cpu)?,
         };
+        engine.speculative = args.speculative;
         if let Some(path) = &args.requests {
             return batch(&mut engine, &args.request, path);
         }
@@ -219,6 +224,8 @@ mod cli {
                 "prefill_ms": t.prefill.as_secs_f64() * 1e3,
                 "decode_tokens": t.decode_tokens,
                 "decode_ms": t.decode.as_secs_f64() * 1e3,
+                "drafted_tokens": t.drafted_tokens,
+                "accepted_tokens": t.accepted_tokens,
             },
             "adapter": engine.adapter,
         });
