@@ -192,7 +192,8 @@ impl WasmEngine {
     /// `signal` aborts between tokens and prefill chunks (rejecting with an `AbortError`).
     pub async fn complete(&mut self, request: JsValue, on_text: Option<Function>, signal: Option<AbortSignal>) -> Result<JsValue, JsValue> {
         if request.is_object() {
-            let keys: Vec<String> = js_sys::Object::keys(request.unchecked_ref()).iter().filter_map(|k| k.as_string()).collect();
+            let obj: &js_sys::Object = request.unchecked_ref();
+            let keys: Vec<String> = js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()).collect();
             crate::request::check_keys(keys.iter().map(String::as_str)).map_err(js_error)?;
         }
         let fields: RequestFields = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
