@@ -140,3 +140,63 @@ fn tiny_models_load_and_complete() {
         }
     }
 }
+
+/// Abort anywhere in a completion (seeded: after a random number of the engine's abort checks,
+/// over prompts that share and do not share the cached prefix, greedy with drafts and sampled):
+/// the next request still gives exactly the ids a fresh engine gives.
+#[test]
+fn aborts_at_random_points_leave_the_engine_consistent() {
+    let models: Vec<(&str, Vec<u8>, usize)> = {
+        let mut m = vec![("tiny qwen2", tiny_model(&TinySpec::new(Arch::Qwen2, GgmlType::Q8_0)), 300)];
+        if let Some(path) = model_path() {
+            m.push(("smollm2", std::fs::read(path).expect("read model"), 24));
+        }
+        m
+    };
+    let prompts = ["def add(a, b):\n    return a + b\n\ndef sub(a, b):\n", "def add(a, b):\n    return", "import os\nimport sys\n", "class Stack:\n    def push(self, x):\n"];
+    for (name, bytes, rounds) in models {
+        let options = CpuOptions { numerics: Numerics::Int8, threads: 1 };
+        let mut fresh = Engine::load_cpu_with(bytes.clone(), 256, options).expect("load");
+        let mut e = Engine::load_cpu_with(bytes, 256, options).expect("load");
+        let probe = |p: &str| {
+            let mut r = CompletionRequest::greedy(p, 12);
+            r.ignore_eos = true;
+            r
+        };
+        let want: Vec<Vec<u32>> = prompts.iter().map(|p| { fresh.reset(); fresh.complete(&probe(p), &mut |_| {}).expect("fresh").generated_ids }).collect();
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: u64| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng % n
+        };
+        let mut aborted = 0;
+        for round in 0..rounds {
+            let i = next(prompts.len() as u64) as usize;
+            let mut req = probe(prompts[i]);
+            if next(3) == 0 {
+                req.sampler.temperature = 0.8;
+                req.sampler.seed = round as u64;
+            }
+            let after = next(30) as usize;
+            let polls = std::cell::Cell::new(0usize);
+            let abort = || {
+                polls.set(polls.get() + 1);
+                polls.get() > after
+            };
+            match futures_lite::future::block_on(e.complete_async(&req, &mut |_| {}, &abort)) {
+                Err(err) => {
+                    assert_eq!(err.code(), "aborted", "{name} round {round}");
+                    aborted += 1;
+                }
+                Ok(c) => assert!(c.generated_ids.len() <= 12),
+            }
+            let j = next(prompts.len() as u64) as usize;
+            let got = e.complete(&probe(prompts[j]), &mut |_| {}).expect("after an abort").generated_ids;
+            assert_eq!(got, want[j], "{name} round {round}: prompt {j} after an abort at poll {after}");
+        }
+        eprintln!("{name}: {rounds} rounds, {aborted} aborted");
+        assert!(aborted >= rounds / 4, "{name}: only {aborted} of {rounds} aborted");
+    }
+}
