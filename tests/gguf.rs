@@ -238,3 +238,16 @@ fn reads_the_real_model() {
         assert!(Gguf::parse(&bytes[..cut]).is_err(), "cut at {cut}");
     }
 }
+
+/// Found by the GGUF fuzzer (fuzz/corpus/gguf/regression-offset-overflow): a tensor offset near
+/// u64::MAX overflowed the error's own offset arithmetic (a panic with overflow checks on, a
+/// wrong offset without). The error now names the offset saturated.
+#[test]
+fn a_huge_tensor_offset_is_a_typed_error() {
+    let bytes = include_bytes!("../fuzz/corpus/gguf/regression-offset-overflow");
+    match Gguf::parse(bytes) {
+        Err(GgufError::Truncated { offset, .. }) => assert_eq!(offset, u64::MAX),
+        Err(e) => panic!("another error than the one found: {e}"),
+        Ok(_) => panic!("the file is refused"),
+    }
+}

@@ -99,7 +99,7 @@ impl<'a> Gguf<'a> {
             }
             let end = t.offset.checked_add(t.n_bytes).ok_or_else(|| bad_tensor(t.name, "offset overflows".into()))?;
             if end > data.len() as u64 {
-                return Err(GgufError::Truncated { offset: data_start + t.offset, needed: t.n_bytes, len: bytes.len() as u64 });
+                return Err(GgufError::Truncated { offset: data_start.saturating_add(t.offset), needed: t.n_bytes, len: bytes.len() as u64 });
             }
         }
         Ok(Gguf { version, metadata, tensors, by_name, data })
