@@ -79,7 +79,8 @@ pub fn check_keys<'k>(keys: impl IntoIterator<Item = &'k str>) -> Result<(), Hea
 
 impl RequestFields {
     /// The request these fields make, `base` supplying what they leave out (the CLI's flags, or
-    /// `CompletionRequest::new`'s defaults), checked.
+    /// `CompletionRequest::new`'s defaults). The limits are `check`ed by the engine, which runs it
+    /// on every request however it was built.
     pub fn into_request(self, base: &CompletionRequest) -> Result<CompletionRequest, HearthError> {
         let mut r = base.clone();
         if let Some(m) = &self.mode {
@@ -105,7 +106,6 @@ impl RequestFields {
         r.sampler.seed = self.seed.unwrap_or(r.sampler.seed);
         r.stop = self.stop.unwrap_or(r.stop);
         r.ignore_eos = self.ignore_eos.unwrap_or(r.ignore_eos);
-        check(&r)?;
         Ok(r)
     }
 }
