@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod cpu;
+pub mod download_policy;
 pub mod error;
 pub mod gguf;
 pub mod gpu;
@@ -25,6 +26,8 @@ pub mod yield_now;
 pub use error::{GgufError, HearthError, Result};
 pub use engine::{Completion, CompletionRequest, Engine, StopReason};
 
+#[cfg(target_family = "wasm")]
+pub mod download;
 #[cfg(target_family = "wasm")]
 pub mod fetch;
 #[cfg(target_family = "wasm")]

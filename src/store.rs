@@ -6,10 +6,11 @@
 //! - `manifests`: key `id` → `Manifest` of a whole model, written **last**: only a model with a
 //!   manifest is ever served, so a half-written one never is.
 //!
-//! A download resumes with HTTP Range from the end of the last chunk written; a chunk whose
-//! sha256 does not match is refused (`corrupt_cache`) and the model drops back to a partial that
-//! ends before it, so the next load fetches just the rest.
+//! A download (`download.rs`) resumes with HTTP Range from the end of the last chunk written; a
+//! chunk whose sha256 does not match is refused (`corrupt_cache`) and the model drops back to a
+//! partial that ends before it, so the next load fetches just the rest.
 
+use crate::download;
 use crate::error::HearthError;
 use crate::fetch;
 use idb::{Database, DatabaseEvent, Factory, ObjectStoreParams, TransactionMode};
@@ -44,10 +45,22 @@ pub struct Manifest {
     pub chunks: Vec<String>,
     /// When the model was stored (ms since the epoch).
     pub stored_at: f64,
+    /// The server's `ETag` (else `Last-Modified`) for the file: a resumed download whose
+    /// response has another one starts over.
+    #[serde(default)]
+    pub validator: Option<String>,
+    /// sha256 (hex) of the whole file, once it is whole.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 impl Manifest {
-    fn bytes_done(&self) -> u64 {
+    /// A download not started yet.
+    pub fn fresh(id: &str, url: &str, chunk_size: u64) -> Self {
+        Manifest { id: id.into(), url: url.into(), size: 0, chunk_size, chunks: Vec::new(), stored_at: 0.0, validator: None, sha256: None }
+    }
+
+    pub fn bytes_done(&self) -> u64 {
         (self.chunks.len() as u64 * self.chunk_size).min(self.size)
     }
 }
@@ -83,7 +96,7 @@ pub fn chunk_key(id: &str, index: usize) -> JsValue {
     JsValue::from(format!("{id}/{index}"))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -109,7 +122,7 @@ async fn get(db: &Database, store: &str, key: JsValue) -> Result<Option<JsValue>
     Ok(v.filter(|v| !v.is_undefined()))
 }
 
-async fn get_manifest(db: &Database, store: &str, id: &str) -> Result<Option<Manifest>, HearthError> {
+pub(crate) async fn get_manifest(db: &Database, store: &str, id: &str) -> Result<Option<Manifest>, HearthError> {
     match get(db, store, JsValue::from(id)).await? {
         None => Ok(None),
         // An unreadable record is as good as none: the model is fetched again.
@@ -122,7 +135,7 @@ fn to_js(m: &Manifest) -> Result<JsValue, HearthError> {
 }
 
 /// Write chunk `index` and the partial manifest that now covers it, in one transaction.
-async fn put_chunk(db: &Database, partial: &Manifest, index: usize, bytes: &[u8]) -> Result<(), HearthError> {
+pub(crate) async fn put_chunk(db: &Database, partial: &Manifest, index: usize, bytes: &[u8]) -> Result<(), HearthError> {
     let tx = db.transaction(&[CHUNKS, PARTIALS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
     let chunks = tx.object_store(CHUNKS).map_err(|e| storage("write", e))?;
     chunks
@@ -143,7 +156,7 @@ async fn commit(tx: idb::Transaction, what: &str) -> Result<(), HearthError> {
 }
 
 /// The model is whole: write its manifest and drop the partial, in one transaction.
-async fn put_manifest(db: &Database, m: &Manifest) -> Result<(), HearthError> {
+pub(crate) async fn put_manifest(db: &Database, m: &Manifest) -> Result<(), HearthError> {
     let tx = db.transaction(&[PARTIALS, MANIFESTS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
     tx.object_store(MANIFESTS)
         .map_err(|e| storage("write", e))?
@@ -155,7 +168,7 @@ async fn put_manifest(db: &Database, m: &Manifest) -> Result<(), HearthError> {
 
 /// Read chunks `0..m.chunks.len()` back, verifying each. On a mismatch the model drops back to
 /// a partial ending before the bad chunk, and `corrupt_cache` is returned.
-async fn read_verified(db: &Database, m: &Manifest, on_progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, HearthError> {
+pub(crate) async fn read_verified(db: &Database, m: &Manifest, on_progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, HearthError> {
     let total = m.bytes_done();
     let mut out = Vec::new();
     out.try_reserve_exact(total as usize).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
@@ -209,7 +222,7 @@ fn storage_manager() -> Option<web_sys::StorageManager> {
 }
 
 /// Ask the browser not to evict the store under storage pressure (a hint; may be refused).
-async fn request_persist() {
+pub(crate) async fn request_persist() {
     if let Some(manager) = storage_manager() {
         if let Ok(p) = manager.persist() {
             let _ = JsFuture::from(p).await;
@@ -218,114 +231,34 @@ async fn request_persist() {
 }
 
 /// The model `id`: from IndexedDB when it is there (verified, no network), otherwise downloaded
-/// from `url` (resuming a partial download), stored in chunks of `chunk_size`, then returned.
+/// from `url` (resuming a partial download, retrying a flaky server; see `download`), stored in
+/// chunks of `chunk_size`, then returned. `sha256` (hex), when given, is the whole file's: a
+/// download that ends with other bytes is refused and forgotten.
 pub async fn load(
     id: &str,
     url: &str,
     chunk_size: u64,
+    sha256: Option<&str>,
     signal: Option<&AbortSignal>,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(Vec<u8>, LoadStats), HearthError> {
     if chunk_size == 0 || chunk_size > MAX_CHUNK || !chunk_size.is_multiple_of(4) {
         return Err(HearthError::InvalidRequest(format!("chunk size {chunk_size}: must be a multiple of 4 up to {MAX_CHUNK}")));
     }
+    if sha256.is_some_and(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(HearthError::InvalidRequest("sha256: expected 64 hex digits".into()));
+    }
     let db = open_db().await?;
-    let result = load_in(&db, id, url, chunk_size, signal, on_progress).await;
+    let result = match get_manifest(&db, MANIFESTS, id).await {
+        Ok(Some(m)) => read_verified(&db, &m, on_progress).await.map(|bytes| {
+            let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
+            (bytes, stats)
+        }),
+        Ok(None) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
+        Err(e) => Err(e),
+    };
     db.close();
     result
-}
-
-async fn load_in(
-    db: &Database,
-    id: &str,
-    url: &str,
-    chunk_size: u64,
-    signal: Option<&AbortSignal>,
-    on_progress: &mut dyn FnMut(Progress),
-) -> Result<(Vec<u8>, LoadStats), HearthError> {
-    if let Some(m) = get_manifest(db, MANIFESTS, id).await? {
-        let bytes = read_verified(db, &m, on_progress).await?;
-        let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
-        return Ok((bytes, stats));
-    }
-    let fresh = || Manifest { id: id.to_string(), url: url.to_string(), size: 0, chunk_size, chunks: Vec::new(), stored_at: 0.0 };
-    let mut partial = match get_manifest(db, PARTIALS, id).await? {
-        Some(p) if p.url == url && p.chunk_size == chunk_size => p,
-        _ => fresh(),
-    };
-    // What is already here is read (and verified) first; the download continues after it.
-    let mut bytes = if partial.chunks.is_empty() { Vec::new() } else { read_verified(db, &partial, on_progress).await? };
-    let mut stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
-    let mut dl = fetch::open(url, bytes.len() as u64, signal).await?;
-    if dl.start == 0 && !bytes.is_empty() {
-        // The server ignored Range: start over.
-        bytes.clear();
-        partial = fresh();
-        stats.from_cache = 0;
-    }
-    stats.resumed_at = dl.start;
-    let total = dl.total;
-    if partial.size != 0 && total.is_some_and(|t| t != partial.size) {
-        // The file changed under a partial download.
-        dl.cancel();
-        partial = fresh();
-        bytes.clear();
-        dl = fetch::open(url, 0, signal).await?;
-        stats.resumed_at = 0;
-        stats.from_cache = 0;
-    }
-    let total = dl.total;
-    partial.size = total.unwrap_or(0);
-    if let Some(total) = total {
-        let (usage, quota) = estimate().await?;
-        let need = (total - dl.start) as f64;
-        if quota - usage < need {
-            dl.cancel();
-            return Err(HearthError::StorageQuota(format!(
-                "the model needs {:.0} MB more; this site may use {:.0} MB more",
-                need / 1e6,
-                ((quota - usage).max(0.0)) / 1e6
-            )));
-        }
-        bytes.try_reserve_exact((total as usize).saturating_sub(bytes.len())).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
-    }
-    request_persist().await;
-
-    let chunk = chunk_size as usize;
-    loop {
-        if signal.is_some_and(|s| s.aborted()) {
-            dl.cancel();
-            return Err(HearthError::Aborted);
-        }
-        let Some(piece) = dl.next().await? else { break };
-        stats.downloaded += piece.len() as u64;
-        bytes.extend_from_slice(&piece);
-        if total.is_some_and(|t| bytes.len() as u64 > t) {
-            dl.cancel();
-            return Err(HearthError::DownloadFailed(format!("{url}: more bytes than Content-Length")));
-        }
-        // Store every whole chunk as soon as it is complete.
-        while bytes.len() >= (partial.chunks.len() + 1) * chunk {
-            let i = partial.chunks.len();
-            let piece = &bytes[i * chunk..(i + 1) * chunk];
-            partial.chunks.push(sha256_hex(piece));
-            put_chunk(db, &partial, i, piece).await?;
-        }
-        on_progress(Progress { phase: "download", loaded: bytes.len() as u64, total });
-    }
-    if total.is_some_and(|t| t != bytes.len() as u64) {
-        return Err(HearthError::DownloadFailed(format!("{url}: body ended at {} of {} bytes", bytes.len(), total.unwrap_or(0))));
-    }
-    let i = partial.chunks.len();
-    if bytes.len() > i * chunk {
-        let piece = &bytes[i * chunk..];
-        partial.chunks.push(sha256_hex(piece));
-        put_chunk(db, &partial, i, piece).await?;
-    }
-    partial.size = bytes.len() as u64;
-    partial.stored_at = js_sys::Date::now();
-    put_manifest(db, &partial).await?;
-    Ok((bytes, stats))
 }
 
 /// The whole models in the store.
@@ -346,6 +279,13 @@ pub async fn list() -> Result<Vec<Manifest>, HearthError> {
 /// Delete a model (whole or partial) and all its chunks. Deleting what is not there is no error.
 pub async fn delete(id: &str) -> Result<(), HearthError> {
     let db = open_db().await?;
+    let r = delete_in(&db, id).await;
+    db.close();
+    r
+}
+
+/// `delete` on an open database.
+pub(crate) async fn delete_in(db: &Database, id: &str) -> Result<(), HearthError> {
     let key = JsValue::from(id);
     let tx = db.transaction(&[CHUNKS, PARTIALS, MANIFESTS], TransactionMode::ReadWrite).map_err(|e| storage("write", e))?;
     // Chunk keys are "{id}/{n}": the range ["{id}/", "{id}/\u{ffff}") holds exactly them.
@@ -354,9 +294,7 @@ pub async fn delete(id: &str) -> Result<(), HearthError> {
     tx.object_store(CHUNKS).map_err(|e| storage("delete", e))?.delete(range).map_err(|e| storage("delete", e))?;
     tx.object_store(PARTIALS).map_err(|e| storage("delete", e))?.delete(key.clone()).map_err(|e| storage("delete", e))?;
     tx.object_store(MANIFESTS).map_err(|e| storage("delete", e))?.delete(key).map_err(|e| storage("delete", e))?;
-    let r = commit(tx, "delete").await;
-    db.close();
-    r
+    commit(tx, "delete").await
 }
 
 /// The model id for a URL: its file name ("…/SmolLM2-135M-Instruct.Q4_1.gguf?x" → that name).

@@ -36,7 +36,7 @@ fn start() {
     gpu::run_constructors_once();
 }
 
-/// `{ id, context, chunkSize, backend }`, all optional. `backend`: `auto` (default: WebGPU when
+/// `{ id, context, chunkSize, backend, numerics, sha256 }`, all optional. `backend`: `auto` (default: WebGPU when
 /// the browser has a hardware adapter, else the CPU), `webgpu` or `cpu`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -47,6 +47,9 @@ struct LoadOptions {
     backend: Option<String>,
     /// The CPU backend's arithmetic: `int8` (default) or `exact`.
     numerics: Option<String>,
+    /// The whole file's sha256 (hex): a download that ends with other bytes fails
+    /// (`download_failed`) and is not kept.
+    sha256: Option<String>,
 }
 
 /// Where the model will run: a WebGPU device, or `None` for the CPU.
@@ -177,7 +180,7 @@ impl WasmEngine {
         // Decide the backend first: asking for WebGPU when there is none fails before downloading.
         let gpu = choose_backend(&options).await?;
         let mut report = |p: store::Progress| progress(&on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
-        let (bytes, stats) = store::load(&id, &url, chunk, signal.as_ref(), &mut report).await.map_err(js_error)?;
+        let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal.as_ref(), &mut report).await.map_err(js_error)?;
         let source = match (stats.downloaded, stats.resumed_at) {
             (0, _) => "cache".to_string(),
             (_, 0) => "network".to_string(),
@@ -244,7 +247,7 @@ impl WasmEngine {
     }
 }
 
-/// Whole models in the store: `[{ id, url, size, chunkSize, chunks, storedAt }]`.
+/// Whole models in the store: `[{ id, url, size, chunkSize, chunks, storedAt, validator, sha256 }]`.
 #[wasm_bindgen(js_name = listCachedModels)]
 pub async fn list_cached_models() -> Result<JsValue, JsValue> {
     to_js(&store::list().await.map_err(js_error)?)

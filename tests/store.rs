@@ -40,12 +40,12 @@ async fn store_resumes_verifies_and_serves_offline() {
             controller.abort();
         }
     };
-    let err = store::load(id, MODEL_URL, CHUNK, Some(&signal), &mut stop_early).await.expect_err("aborted");
+    let err = store::load(id, MODEL_URL, CHUNK, None, Some(&signal), &mut stop_early).await.expect_err("aborted");
     assert_eq!(err.code(), "aborted");
     assert!(!cached_ids().await.contains(&id.to_string()), "a partial model is never listed");
 
     // 2. Load again: it resumes with Range after the last whole chunk and is byte-exact.
-    let (bytes, stats) = store::load(id, MODEL_URL, CHUNK, None, &mut |_| {}).await.expect("resumed load");
+    let (bytes, stats) = store::load(id, MODEL_URL, CHUNK, None, None, &mut |_| {}).await.expect("resumed load");
     assert!(stats.resumed_at >= 2 * CHUNK && stats.resumed_at % CHUNK == 0, "resumed at {}", stats.resumed_at);
     assert_eq!(stats.from_cache, stats.resumed_at);
     assert_eq!(stats.downloaded, SIZE as u64 - stats.resumed_at);
@@ -54,10 +54,11 @@ async fn store_resumes_verifies_and_serves_offline() {
     assert!(cached_ids().await.contains(&id.to_string()));
     let manifest = store::list().await.expect("list").into_iter().find(|m| m.id == id).expect("manifest");
     assert_eq!((manifest.size, manifest.chunks.len()), (SIZE as u64, 6));
+    assert_eq!(manifest.sha256.as_deref(), Some(SHA256), "the manifest holds the whole file's sha256");
 
     // 3. Second load with no server: served from IndexedDB, verified, no network.
     let mut phases = Vec::new();
-    let (again, stats) = store::load(id, DEAD_URL, CHUNK, None, &mut |p: Progress| phases.push(p.phase)).await.expect("offline load");
+    let (again, stats) = store::load(id, DEAD_URL, CHUNK, None, None, &mut |p: Progress| phases.push(p.phase)).await.expect("offline load");
     assert_eq!((stats.downloaded, stats.from_cache), (0, SIZE as u64));
     assert!(again == bytes);
     assert!(phases.iter().all(|p| *p == "verify") && !phases.is_empty());
@@ -69,19 +70,19 @@ async fn store_resumes_verifies_and_serves_offline() {
     tx.object_store(store::CHUNKS).expect("store").put(&garbage.into(), Some(&store::chunk_key(id, 3))).expect("put");
     assert!(tx.await.expect("commit").is_committed());
     db.close();
-    let err = store::load(id, DEAD_URL, CHUNK, None, &mut |_| {}).await.expect_err("corrupt chunk");
+    let err = store::load(id, DEAD_URL, CHUNK, None, None, &mut |_| {}).await.expect_err("corrupt chunk");
     assert_eq!(err.code(), "corrupt_cache");
     assert!(!cached_ids().await.contains(&id.to_string()));
 
     // 5. The chunks before it are still good: the next load fetches only from chunk 3 on.
-    let (bytes, stats) = store::load(id, MODEL_URL, CHUNK, None, &mut |_| {}).await.expect("repair");
+    let (bytes, stats) = store::load(id, MODEL_URL, CHUNK, None, None, &mut |_| {}).await.expect("repair");
     assert_eq!(stats.resumed_at, 3 * CHUNK);
     assert_eq!(sha(&bytes), SHA256);
 
     // 6. A server error is download_failed, and leaves the stored model alone.
-    let err = store::load("test-store-missing", "http://127.0.0.1:9/none.gguf", CHUNK, None, &mut |_| {}).await.expect_err("no server");
+    let err = store::load("test-store-missing", "http://127.0.0.1:9/none.gguf", CHUNK, None, None, &mut |_| {}).await.expect_err("no server");
     assert_eq!(err.code(), "download_failed");
-    let err = store::load("x", MODEL_URL, 3, None, &mut |_| {}).await.expect_err("bad chunk size");
+    let err = store::load("x", MODEL_URL, 3, None, None, &mut |_| {}).await.expect_err("bad chunk size");
     assert_eq!(err.code(), "invalid_request");
     assert!(cached_ids().await.contains(&id.to_string()));
 

@@ -1,0 +1,196 @@
+//! A model download into the store (wasm only): chunk by chunk into IndexedDB, resumed with
+//! HTTP Range after a dropped connection or a 5xx (within one load and across loads), started
+//! over when the server ignores Range or the file changed (another ETag/Last-Modified or length),
+//! checked against the whole file's sha256, and refused before it fills the disk. What to do
+//! after each response or failure is `download_policy`'s decision.
+//!
+//! Never served half-written: only `store::put_manifest`, after the last byte and the hash,
+//! makes a model visible. A full disk or a wrong hash forgets the partial, so it takes no space.
+
+use crate::download_policy::{resume, Failure, Resume, Retries, RETRY};
+use crate::error::HearthError;
+use crate::fetch;
+use crate::store::{self, LoadStats, Manifest, Progress, PARTIALS};
+use idb::Database;
+use web_sys::AbortSignal;
+
+/// One load's download: what is held (in memory and, whole chunks, in the store) and of which file.
+struct State<'a> {
+    db: &'a Database,
+    id: &'a str,
+    url: &'a str,
+    partial: Manifest,
+    // (bytes held,) the file from byte 0
+    bytes: Vec<u8>,
+    stats: LoadStats,
+    /// A connection has been opened in this load (`stats.resumed_at` is the first one's start).
+    opened: bool,
+}
+
+/// Download `url` as model `id` (resuming the stored partial, if it is of this URL and chunk
+/// size), retrying transient failures per `RETRY`.
+pub async fn run(
+    db: &Database,
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    sha256: Option<&str>,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(Vec<u8>, LoadStats), HearthError> {
+    let partial = match store::get_manifest(db, PARTIALS, id).await? {
+        Some(p) if p.url == url && p.chunk_size == chunk_size => p,
+        Some(_) => {
+            store::delete_in(db, id).await?;
+            Manifest::fresh(id, url, chunk_size)
+        }
+        None => Manifest::fresh(id, url, chunk_size),
+    };
+    // What is already here is read (and verified) first; the download continues after it.
+    let bytes = if partial.chunks.is_empty() { Vec::new() } else { store::read_verified(db, &partial, on_progress).await? };
+    let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
+    let mut st = State { db, id, url, partial, bytes, stats, opened: false };
+    store::request_persist().await;
+
+    let mut retries = Retries::new(RETRY);
+    loop {
+        if signal.is_some_and(|s| s.aborted()) {
+            return Err(HearthError::Aborted);
+        }
+        let received = st.stats.downloaded;
+        let failure = match attempt(&mut st, signal, on_progress).await {
+            Ok(()) => break,
+            Err(f) => f,
+        };
+        if matches!(failure.error, HearthError::StorageQuota(_)) {
+            // A full disk: give the space back rather than keep a download that cannot finish.
+            let _ = store::delete_in(db, id).await;
+            return Err(failure.error);
+        }
+        match retries.next(&failure, st.stats.downloaded > received) {
+            Some(pause_ms) => fetch::sleep(pause_ms, signal).await?,
+            None if failure.retry => {
+                let last = match failure.error {
+                    HearthError::DownloadFailed(m) => m,
+                    e => e.to_string(),
+                };
+                return Err(HearthError::DownloadFailed(format!("gave up after {} attempts; last: {last}", retries.attempts())));
+            }
+            None => return Err(failure.error),
+        }
+    }
+    finish(st, sha256).await
+}
+
+/// Drop what is held: it belongs to another version of the file.
+async fn restart(st: &mut State<'_>) -> Result<(), Failure> {
+    store::delete_in(st.db, st.id).await?;
+    st.partial = Manifest::fresh(st.id, st.url, st.partial.chunk_size);
+    st.bytes.clear();
+    st.stats.from_cache = 0;
+    st.stats.resumed_at = 0;
+    Ok(())
+}
+
+/// One connection: open from the bytes held, judge the response, read the body to its end
+/// storing each whole chunk. `Ok` once the file is all held.
+async fn attempt(st: &mut State<'_>, signal: Option<&AbortSignal>, on_progress: &mut dyn FnMut(Progress)) -> Result<(), Failure> {
+    let from = st.bytes.len() as u64;
+    let mut dl = fetch::open(st.url, from, signal).await?;
+    let held_size = (st.partial.size != 0).then_some(st.partial.size);
+    match resume(from, held_size, st.partial.validator.as_deref(), &dl.response) {
+        Resume::Continue => {}
+        Resume::Restart => restart(st).await?,
+        Resume::Reopen => {
+            dl.cancel();
+            restart(st).await?;
+            dl = fetch::open(st.url, 0, signal).await?;
+        }
+    }
+    if !st.opened {
+        st.opened = true;
+        st.stats.resumed_at = dl.response.start;
+    }
+    if dl.response.range_refused {
+        // Even from 0 the range is refused: nothing to read.
+        return Err(Failure::transient(HearthError::DownloadFailed(format!("{}: range not satisfiable", st.url))));
+    }
+    if dl.response.validator.is_some() {
+        st.partial.validator = dl.response.validator.clone();
+    }
+    let total = dl.response.total;
+    if let Some(total) = total {
+        st.partial.size = total;
+        if let Err(e) = check_space(total, dl.response.start, &mut st.bytes).await {
+            dl.cancel();
+            return Err(e.into());
+        }
+    }
+    let chunk = st.partial.chunk_size as usize;
+    loop {
+        if signal.is_some_and(|s| s.aborted()) {
+            dl.cancel();
+            return Err(Failure::fatal(HearthError::Aborted));
+        }
+        let Some(piece) = dl.next().await? else { break };
+        st.stats.downloaded += piece.len() as u64;
+        st.bytes.extend_from_slice(&piece);
+        if total.is_some_and(|t| st.bytes.len() as u64 > t) {
+            dl.cancel();
+            return Err(Failure::fatal(HearthError::DownloadFailed(format!("{}: more bytes than the server said", st.url))));
+        }
+        // Store every whole chunk as soon as it is complete.
+        while st.bytes.len() >= (st.partial.chunks.len() + 1) * chunk {
+            let i = st.partial.chunks.len();
+            let piece = &st.bytes[i * chunk..(i + 1) * chunk];
+            st.partial.chunks.push(store::sha256_hex(piece));
+            store::put_chunk(st.db, &st.partial, i, piece).await?;
+        }
+        on_progress(Progress { phase: "download", loaded: st.bytes.len() as u64, total });
+    }
+    match total {
+        Some(t) if t != st.bytes.len() as u64 => {
+            Err(Failure::transient(HearthError::DownloadFailed(format!("{}: body ended at {} of {t} bytes", st.url, st.bytes.len()))))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuse, before reading the body, a file the origin's quota cannot hold; reserve the memory.
+async fn check_space(total: u64, start: u64, bytes: &mut Vec<u8>) -> Result<(), HearthError> {
+    let (usage, quota) = store::estimate().await?;
+    let need = total.saturating_sub(start) as f64;
+    if quota - usage < need {
+        return Err(HearthError::StorageQuota(format!(
+            "the model needs {:.0} MB more; this site may use {:.0} MB more",
+            need / 1e6,
+            ((quota - usage).max(0.0)) / 1e6
+        )));
+    }
+    let more = (total as usize).saturating_sub(bytes.len());
+    bytes.try_reserve_exact(more).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))
+}
+
+/// The file is all held: store the last (short) chunk, check the whole file's hash, and only
+/// then write the manifest that makes it visible.
+async fn finish(mut st: State<'_>, sha256: Option<&str>) -> Result<(Vec<u8>, LoadStats), HearthError> {
+    let chunk = st.partial.chunk_size as usize;
+    let i = st.partial.chunks.len();
+    if st.bytes.len() > i * chunk {
+        let piece = &st.bytes[i * chunk..];
+        st.partial.chunks.push(store::sha256_hex(piece));
+        store::put_chunk(st.db, &st.partial, i, piece).await?;
+    }
+    let got = store::sha256_hex(&st.bytes);
+    if let Some(want) = sha256 {
+        if !got.eq_ignore_ascii_case(want) {
+            store::delete_in(st.db, st.id).await?;
+            return Err(HearthError::DownloadFailed(format!("{}: the file's sha256 is {got}, expected {want}", st.url)));
+        }
+    }
+    st.partial.sha256 = Some(got);
+    st.partial.size = st.bytes.len() as u64;
+    st.partial.stored_at = js_sys::Date::now();
+    store::put_manifest(st.db, &st.partial).await?;
+    Ok((st.bytes, st.stats))
+}
