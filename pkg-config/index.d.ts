@@ -36,6 +36,9 @@ export interface CreateOptions {
   id?: string;
   /** Bytes per IndexedDB chunk (default 32 MiB, at most 64 MiB). */
   chunkSize?: number;
+  /** The whole file's sha256 (64 hex digits). A download that ends with other bytes fails with
+   *  `download_failed` and nothing is kept; the hash is stored with the model. */
+  sha256?: string;
 }
 
 export interface CompletionRequest {
@@ -112,6 +115,9 @@ export interface EngineInfo {
   /** 'cache', 'network', 'network (resumed at N)' or 'memory'. */
   source: string;
   loadMs: number;
+  /** What the load read: bytes from IndexedDB, bytes downloaded, the offset the download
+   *  started at (> 0: it resumed a partial), HTTP connections opened (1 + retries). */
+  load: { fromCache: number; downloaded: number; resumedAt: number; attempts: number };
 }
 
 export interface Engine {
@@ -135,6 +141,10 @@ export interface CachedModel {
   /** sha256 (hex) of each chunk. */
   chunks: string[];
   storedAt: number;
+  /** The server's ETag (else Last-Modified) for the file, when it sent one. */
+  validator?: string | null;
+  /** sha256 (hex) of the whole file, computed when it was stored. */
+  sha256?: string | null;
 }
 
 export function listCachedModels(): Promise<CachedModel[]>;

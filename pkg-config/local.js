@@ -25,11 +25,11 @@ export class LocalEngine {
   }
 
   /** source: URL string (cached in IndexedDB), ArrayBuffer, typed array or Blob (not cached). */
-  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics } = {}) {
+  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256 } = {}) {
     try {
       if (signal?.aborted) throw abortError();
       await initWasm();
-      const options = { context, id, chunkSize, backend, numerics };
+      const options = { context, id, chunkSize, backend, numerics, sha256 };
       const bytes = await bytesOf(source);
       let wasm;
       if (bytes) {

@@ -79,6 +79,7 @@ pub async fn run(
             None => return Err(failure.error),
         }
     }
+    st.stats.attempts = retries.attempts();
     finish(st, sha256).await
 }
 

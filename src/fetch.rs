@@ -31,11 +31,16 @@ pub fn is_abort(e: &JsValue) -> bool {
 
 /// A JS error's message, or its string form.
 pub fn describe(e: &JsValue) -> String {
-    Reflect::get(e, &"message".into())
+    let message = Reflect::get(e, &"message".into())
         .ok()
         .and_then(|m| m.as_string())
         .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
+        .unwrap_or_else(|| format!("{e:?}"));
+    // A DOMException's name is its kind ("QuotaExceededError"); a plain Error's says nothing.
+    match Reflect::get(e, &"name".into()).ok().and_then(|n| n.as_string()) {
+        Some(name) if !name.is_empty() && name != "Error" && !message.contains(&name) => format!("{name}: {message}"),
+        _ => message,
+    }
 }
 
 /// `fetch` in a page or a Worker.

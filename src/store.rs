@@ -81,6 +81,8 @@ pub struct LoadStats {
     /// Bytes downloaded now, and the offset the download started at (> 0: it resumed).
     pub downloaded: u64,
     pub resumed_at: u64,
+    /// Connections opened (1 + retries; 0 when nothing was downloaded).
+    pub attempts: u32,
 }
 
 fn storage(what: &str, e: impl std::fmt::Display) -> HearthError {
@@ -147,11 +149,14 @@ pub(crate) async fn put_chunk(db: &Database, partial: &Manifest, index: usize, b
 }
 
 async fn commit(tx: idb::Transaction, what: &str) -> Result<(), HearthError> {
-    let r = tx.await.map_err(|e| storage(what, e))?;
+    // Kept to read why it aborted (a full disk aborts the transaction with QuotaExceededError).
+    let raw: web_sys::IdbTransaction = tx.into();
+    let r = idb::Transaction::from(raw.clone()).await.map_err(|e| storage(what, e))?;
     if r.is_committed() {
         Ok(())
     } else {
-        Err(storage(what, "transaction aborted (quota exceeded?)"))
+        let why = raw.error().map_or_else(|| "no reason given".to_string(), |e| format!("{}: {}", e.name(), e.message()));
+        Err(storage(what, format!("transaction aborted ({why})")))
     }
 }
 
@@ -249,7 +254,13 @@ pub async fn load(
         return Err(HearthError::InvalidRequest("sha256: expected 64 hex digits".into()));
     }
     let db = open_db().await?;
+    let stale = |m: &Manifest| sha256.is_some_and(|want| m.sha256.as_deref().is_some_and(|got| !got.eq_ignore_ascii_case(want)));
     let result = match get_manifest(&db, MANIFESTS, id).await {
+        // Another version of the file than the one asked for: replace it.
+        Ok(Some(m)) if stale(&m) => match delete_in(&db, id).await {
+            Ok(()) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
+            Err(e) => Err(e),
+        },
         Ok(Some(m)) => read_verified(&db, &m, on_progress).await.map(|bytes| {
             let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
             (bytes, stats)

@@ -110,6 +110,18 @@ struct Info {
     /// How the weights were obtained: `cache`, `network` (resumed or not) or `memory`.
     source: String,
     load_ms: f64,
+    /// What the load read: bytes from the store, bytes downloaded, the offset the download
+    /// started at, connections opened.
+    load: LoadInfo,
+}
+
+#[derive(Serialize, Clone, Copy, Default)]
+#[serde(rename_all = "camelCase")]
+struct LoadInfo {
+    from_cache: f64,
+    downloaded: f64,
+    resumed_at: f64,
+    attempts: u32,
 }
 
 #[derive(Serialize)]
@@ -134,6 +146,7 @@ pub struct WasmEngine {
     engine: Engine,
     source: String,
     load_ms: f64,
+    load: LoadInfo,
 }
 
 impl WasmEngine {
@@ -166,7 +179,7 @@ impl WasmEngine {
         let options = load_options(options)?;
         let gpu = choose_backend(&options).await?;
         let engine = Self::from_bytes(bytes.to_vec(), gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0 })
+        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default() })
     }
 
     /// Load the model at `url`: from the IndexedDB store when it is there (no network), else
@@ -186,8 +199,14 @@ impl WasmEngine {
             (_, 0) => "network".to_string(),
             (_, at) => format!("network (resumed at {at})"),
         };
+        let load = LoadInfo {
+            from_cache: stats.from_cache as f64,
+            downloaded: stats.downloaded as f64,
+            resumed_at: stats.resumed_at as f64,
+            attempts: stats.attempts,
+        };
         let engine = Self::from_bytes(bytes, gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0 })
+        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0, load })
     }
 
     /// Run a completion: `{ prompt, suffix, mode, language, maxPrefixTokens, maxSuffixTokens, maxTokens, temperature,
@@ -227,7 +246,7 @@ impl WasmEngine {
         })
     }
 
-    /// `{ model, backend, adapter, context, vocab, limits, source, loadMs }`
+    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load }`
     pub fn info(&self) -> Result<JsValue, JsValue> {
         let e = &self.engine;
         to_js(&Info {
@@ -243,6 +262,7 @@ impl WasmEngine {
             },
             source: self.source.clone(),
             load_ms: self.load_ms,
+            load: self.load,
         })
     }
 }

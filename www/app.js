@@ -11,7 +11,7 @@ import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
 import { STOP_SEQUENCES } from './stop.js';
 import { ghostText, setSuggestion } from './ghost.js';
-import { MODELS, byId, modelUrl, recommend, probeDevice } from './models.js';
+import { MODELS, byId, modelUrl, recommend, probeDevice, explainLoadError } from './models.js';
 import { renderModels, mb } from './picker.js';
 
 const SAMPLES = {
@@ -208,7 +208,7 @@ async function use(model) {
   $('status').textContent = `loading ${model.name}…`;
   refreshModels();
   try {
-    const e = await createEngine(modelUrl(model), { id: model.file, signal: controller.signal, onProgress: onProgress() });
+    const e = await createEngine(modelUrl(model), { id: model.file, sha256: model.sha256, signal: controller.signal, onProgress: onProgress() });
     const i = await e.info().catch(async (err) => { await e.unload().catch(() => {}); throw err; });
     if (controller.signal.aborted) { await e.unload().catch(() => {}); return; }
     engine = e;
@@ -222,7 +222,7 @@ async function use(model) {
     if (controller.signal.aborted) return; // another model was picked, or this one deleted
     $('loading').hidden = true;
     $('setup').hidden = false;
-    $('status').textContent = `error loading ${model.name}: ${err.code || ''} ${err.message}`;
+    $('status').textContent = explainLoadError(err, model);
   } finally {
     if (loading?.controller === controller) loading = null;
     refreshModels();

@@ -8,6 +8,7 @@ export const MODELS = [
     name: 'SmolLM2 135M',
     blurb: 'fastest; sees only the code before the cursor',
     file: 'SmolLM2-135M-Instruct.Q4_1.gguf',
+    sha256: 'b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53',
     bytes: 98_362_432,
     fim: false,
   },
@@ -16,12 +17,33 @@ export const MODELS = [
     name: 'Qwen2.5-Coder 0.5B',
     blurb: 'a code model that reads both sides of the cursor',
     file: 'Qwen2.5-Coder-0.5B-Instruct.gguf',
+    sha256: '1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32',
     bytes: 491_400_064,
     fim: true,
   },
 ];
 
 export const byId = (id) => MODELS.find((m) => m.id === id);
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** What to tell a person whose load of `model` failed with `err` (a HearthError): what happened
+ *  and what to do about it. */
+export function explainLoadError(err, model) {
+  switch (err?.code) {
+    case 'storage_quota':
+      return `Not enough storage on this device for ${model.name} (${mb(model.bytes)}). Nothing was kept. `
+        + 'Delete a model you do not use, free space on the device (or clear other sites\' data), '
+        + 'or pick a smaller model, then press Download again.';
+    case 'download_failed':
+      return `The download of ${model.name} failed (${err.message}). Check the connection and press Download again: `
+        + 'it continues where it stopped.';
+    case 'corrupt_cache':
+      return `The stored copy of ${model.name} was damaged; the damaged part was removed. Press Download to fetch it again.`;
+    default:
+      return `error loading ${model.name}: ${err?.code || ''} ${err?.message ?? err}`;
+  }
+}
 
 /** Where `make app` (and the test's server) serves the weights: next to the page, under models/. */
 export const modelUrl = (m) => `models/${m.file}`;

@@ -19,18 +19,18 @@ const MiB = 2 ** 20;
 /** Layout widths are rounded to whole pixels; a wrapped line may still measure one over. */
 const ROUNDING_PX = 1;
 
-/** The app's catalog is a copy of src/catalog.rs: the same ids, names, files, sizes and FIM. */
+/** The app's catalog is a copy of src/catalog.rs: the same ids, names, files, sha256, sizes and FIM. */
 function catalogAgrees() {
   const rs = readFileSync(join(ROOT, 'src/catalog.rs'), 'utf8');
   const entries = [...rs.matchAll(/= CatalogModel \{([^}]*)\}/g)].map(([, body]) => {
     const str = (k) => JSON.parse(body.match(new RegExp(`\\b${k}: ("(?:[^"\\\\]|\\\\.)*")`))?.[1] ?? 'null');
     const word = (k) => body.match(new RegExp(`\\b${k}: ([\\w]+)`))?.[1];
-    return { id: str('id'), name: str('name'), blurb: str('blurb'), file: str('file'), bytes: Number(word('bytes')?.replaceAll('_', '')), fim: word('fim') === 'true' };
+    return { id: str('id'), name: str('name'), blurb: str('blurb'), file: str('file'), sha256: str('sha256'), bytes: Number(word('bytes')?.replaceAll('_', '')), fim: word('fim') === 'true' };
   });
   check(entries.length === MODELS.length, 'www/models.js lists every model of src/catalog.rs', entries.map((e) => e.id).join(', '));
   for (const m of MODELS) {
     const e = entries.find((x) => x.id === m.id);
-    check(!!e && e.name === m.name && e.file === m.file && e.bytes === m.bytes && e.fim === m.fim && e.blurb.endsWith(m.blurb),
+    check(!!e && e.name === m.name && e.file === m.file && e.sha256 === m.sha256 && e.bytes === m.bytes && e.fim === m.fim && e.blurb.endsWith(m.blurb),
       `${m.id}: the app's entry matches src/catalog.rs`, JSON.stringify(e));
   }
 }
@@ -94,6 +94,18 @@ await run('app', async (defer) => {
   await page.locator('[data-testid^="recommended-"]').first().waitFor({ timeout: 30_000 });
   const badges = await page.locator('[data-testid^="recommended-"]').evaluateAll((els) => els.map((e) => e.dataset.testid));
   check(badges.length === 1, 'exactly one model is recommended for this device', badges.join(', '));
+
+  // A full disk: the origin's quota below the model's size. The download fails with a message
+  // saying what to do, the first-run screen comes back, and nothing is listed as downloaded.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 60e6 });
+  await byId('download-smollm2').click();
+  await page.waitForFunction(() => /Not enough storage/.test(document.querySelector('[data-testid=status]')?.textContent || ''), null, { timeout: 120_000 });
+  const full = await status(page);
+  check(/Delete a model/.test(full) && /Download again/.test(full), 'a full disk: the app says what to do', full);
+  check(await byId('download-smollm2').isVisible() && (await page.evaluate(async () => (await (await import('./pkg/index.js')).listCachedModels()).length)) === 0,
+    'and offers the download again, with nothing half-stored');
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
 
   // Download SmolLM2 (the test default: it is fast).
   const t0 = Date.now();

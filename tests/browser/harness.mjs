@@ -32,14 +32,14 @@ export async function startServer(port, mounts, env = {}) {
 
 /** Chromium (with WebGPU unless `webgpu: false`), a fresh persistent profile, so IndexedDB and
  *  the service worker survive reloads within one test. */
-export async function launch(options = {}, { webgpu = true } = {}) {
+export async function launch(options = {}, { webgpu = true, args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'hearth-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     ...options,
     executablePath: CHROMIUM,
     headless: true,
     args: [...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-sandbox', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...args],
   });
   return context;
 }
