@@ -22,7 +22,7 @@ async function open() {
   return request(r);
 }
 
-/** Whole models in the store: [{ id, url, size, chunkSize, chunks, storedAt }]. */
+/** Whole models in the store: [{ id, url, size, chunkSize, chunks, storedAt, validator, sha256 }]. */
 export async function listCachedModels() {
   try {
     const db = await open();
