@@ -68,14 +68,14 @@ fn which_statuses_are_retried() {
 #[test]
 fn pauses_double_up_to_the_cap_then_it_gives_up() {
     let mut r = Retries::new(RETRY);
-    let pauses: Vec<_> = (0..RETRY.max_stalled).map(|_| r.next(&dropped(), false).unwrap()).collect();
+    let pauses: Vec<_> = (0..RETRY.max_stalled).map(|_| r.next(&dropped(), false).expect("a retry within max_stalled")).collect();
     assert_eq!(pauses, [250, 500, 1000, 2000]);
     assert_eq!(r.next(&dropped(), false), None, "{} failures without a byte", RETRY.max_stalled + 1);
     assert_eq!(r.attempts(), 1 + RETRY.max_stalled);
 
     let policy = RetryPolicy { max_stalled: 10, max_attempts: 100, base_ms: 250, max_ms: 4000 };
     let mut r = Retries::new(policy);
-    let pauses: Vec<_> = (0..10).map(|_| r.next(&dropped(), false).unwrap()).collect();
+    let pauses: Vec<_> = (0..10).map(|_| r.next(&dropped(), false).expect("a retry within max_stalled")).collect();
     assert_eq!(pauses, [250, 500, 1000, 2000, 4000, 4000, 4000, 4000, 4000, 4000]);
 }
 
