@@ -19,6 +19,9 @@ export interface Progress {
 }
 
 export interface CreateOptions {
+  /** Aborts the load (rejects with an AbortError). In a Worker (the default) it lands at once in
+   *  any phase; with `worker: false` between downloaded pieces and verified chunks, and after the
+   *  upload. Whole chunks already stored are kept: the next load resumes from them. */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Run the engine in a dedicated Worker (default) or on this thread. */

@@ -71,10 +71,10 @@ class WorkerTransport {
     });
   }
 
-  terminate() {
+  terminate(reason = new HearthError('aborted', 'engine unloaded')) {
     this.#closed = true;
     this.#worker.terminate();
-    this.#failAll(new HearthError('aborted', 'engine unloaded'));
+    this.#failAll(reason);
   }
 }
 
@@ -175,13 +175,19 @@ export async function createEngine(source, { signal, onProgress, worker = true, 
     return new Engine(new LocalTransport(await LocalEngine.create(resolveSource(source), { signal, onProgress, ...options })));
   }
   const transport = new WorkerTransport();
+  // An abort during the load ends the Worker at once, whatever it is doing (download, verify,
+  // upload): its IndexedDB writes are transactions, so the store keeps what was committed.
+  const stop = () => transport.terminate(abortError());
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     const src = resolveSource(source);
     const transfer = src instanceof ArrayBuffer ? [src] : [];
-    await transport.call('load', { source: src, options }, { signal, onProgress, transfer });
+    await transport.call('load', { source: src, options }, { onProgress, transfer });
     return new Engine(transport);
   } catch (e) {
     transport.terminate();
     throw toHearthError(e);
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
 }

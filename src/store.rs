@@ -172,12 +172,21 @@ pub(crate) async fn put_manifest(db: &Database, m: &Manifest) -> Result<(), Hear
 }
 
 /// Read chunks `0..m.chunks.len()` back, verifying each. On a mismatch the model drops back to
-/// a partial ending before the bad chunk, and `corrupt_cache` is returned.
-pub(crate) async fn read_verified(db: &Database, m: &Manifest, on_progress: &mut dyn FnMut(Progress)) -> Result<Vec<u8>, HearthError> {
+/// a partial ending before the bad chunk, and `corrupt_cache` is returned. `signal` is checked
+/// before each chunk (reading writes nothing, so an abort leaves the store as it was).
+pub(crate) async fn read_verified(
+    db: &Database,
+    m: &Manifest,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<u8>, HearthError> {
     let total = m.bytes_done();
     let mut out = Vec::new();
     out.try_reserve_exact(total as usize).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
     for (i, want) in m.chunks.iter().enumerate() {
+        if signal.is_some_and(|s| s.aborted()) {
+            return Err(HearthError::Aborted);
+        }
         let value = get(db, CHUNKS, chunk_key(&m.id, i)).await?;
         let array = value.and_then(|v| v.dyn_into::<Uint8Array>().ok());
         let expected_len = m.chunk_size.min(m.size - i as u64 * m.chunk_size) as usize;
@@ -261,7 +270,7 @@ pub async fn load(
             Ok(()) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
             Err(e) => Err(e),
         },
-        Ok(Some(m)) => read_verified(&db, &m, on_progress).await.map(|bytes| {
+        Ok(Some(m)) => read_verified(&db, &m, signal, on_progress).await.map(|bytes| {
             let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
             (bytes, stats)
         }),

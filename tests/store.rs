@@ -86,6 +86,34 @@ async fn store_resumes_verifies_and_serves_offline() {
     assert_eq!(err.code(), "invalid_request");
     assert!(cached_ids().await.contains(&id.to_string()));
 
+    // 7. Every byte held but the manifest never written (a load stopped between its last chunk
+    // and its manifest): finished from the store alone, whole-file sha256 checked, then listed.
+    demote_to_partial(id).await;
+    assert!(!cached_ids().await.contains(&id.to_string()));
+    // (The partial's own URL, so that it is kept; `downloaded` and `attempts` show no request.)
+    let err = store::load(id, MODEL_URL, CHUNK, Some(&"0".repeat(64)), None, &mut |_| {}).await.expect_err("another sha256");
+    assert_eq!(err.code(), "download_failed", "{err}");
+    assert!(!cached_ids().await.contains(&id.to_string()), "a whole partial of another sha256 is dropped");
+    let _ = store::load(id, MODEL_URL, CHUNK, None, None, &mut |_| {}).await.expect("download again");
+    demote_to_partial(id).await;
+    let (bytes, stats) = store::load(id, MODEL_URL, CHUNK, Some(SHA256), None, &mut |_| {}).await.expect("finished offline");
+    assert_eq!((stats.downloaded, stats.from_cache, stats.attempts), (0, SIZE as u64, 0));
+    assert_eq!(sha(&bytes), SHA256);
+    assert!(cached_ids().await.contains(&id.to_string()));
+
     store::delete(id).await.expect("delete");
     assert!(!cached_ids().await.contains(&id.to_string()));
+}
+
+/// Move model `id`'s manifest back to the partials store, as if its last write had not landed.
+async fn demote_to_partial(id: &str) {
+    let db = store::open_db().await.expect("db");
+    let tx = db.transaction(&[store::MANIFESTS, store::PARTIALS], idb::TransactionMode::ReadWrite).expect("tx");
+    let key = wasm_bindgen::JsValue::from(id);
+    let manifests = tx.object_store(store::MANIFESTS).expect("store");
+    let m = manifests.get(key.clone()).expect("get").await.expect("read").expect("a manifest");
+    manifests.delete(key.clone()).expect("delete").await.expect("deleted");
+    tx.object_store(store::PARTIALS).expect("store").put(&m, Some(&key)).expect("put").await.expect("put");
+    assert!(tx.await.expect("commit").is_committed());
+    db.close();
 }
