@@ -121,6 +121,8 @@ export interface EngineInfo {
   /** What the load read: bytes from IndexedDB, bytes downloaded, the offset the download
    *  started at (> 0: it resumed a partial), HTTP connections opened (1 + retries). */
   load: { fromCache: number; downloaded: number; resumedAt: number; attempts: number };
+  /** Bytes of the engine's wasm memory (grows, never shrinks; flat over a long session). */
+  wasmMemoryBytes: number;
 }
 
 export interface Engine {

@@ -113,6 +113,8 @@ struct Info {
     /// What the load read: bytes from the store, bytes downloaded, the offset the download
     /// started at, connections opened.
     load: LoadInfo,
+    /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
+    wasm_memory_bytes: f64,
 }
 
 #[derive(Serialize, Clone, Copy, Default)]
@@ -263,6 +265,7 @@ impl WasmEngine {
             source: self.source.clone(),
             load_ms: self.load_ms,
             load: self.load,
+            wasm_memory_bytes: wasm_memory_bytes(),
         })
     }
 }
@@ -287,4 +290,9 @@ pub async fn storage_estimate() -> Result<JsValue, JsValue> {
     let _ = Reflect::set(&o, &"usage".into(), &usage.into());
     let _ = Reflect::set(&o, &"quota".into(), &quota.into());
     Ok(o.into())
+}
+
+fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
 }

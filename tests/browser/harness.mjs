@@ -41,6 +41,7 @@ export async function launch(options = {}, { webgpu = true, args = [] } = {}) {
     args: [...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-sandbox', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...args],
   });
+  context.hearthProfile = profile; // to find the browser's processes (their command lines name it)
   return context;
 }
 
