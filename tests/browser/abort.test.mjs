@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_ABORT_PORT || 8797);
 const SEED = Number(process.env.HEARTH_ABORT_SEED || 1);
@@ -110,10 +110,7 @@ await run('abort', async (defer) => {
 
   const browser = await launch();
   defer(() => browser.close());
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
-  await page.goto(`${server.url}/tests/browser/package.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  const page = await openPackagePage(browser, server);
   const base = { url: `${models.url}/models/${MODEL_FILE}`, id: 'abort', sha256, chunkSize: CHUNK, prompt: PROMPT, n: N };
 
   // The first run of each backend: its greedy tokens, and how long its upload takes.

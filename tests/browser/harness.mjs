@@ -45,6 +45,17 @@ export async function launch(options = {}, { webgpu = true, args = [] } = {}) {
   return context;
 }
 
+/** A page of `browser` at tests/browser/package.html (the package as `window.hearth`), once ready;
+ *  its console errors and a crash are printed. */
+export async function openPackagePage(browser, server) {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
+  page.on('crash', () => console.log('  page: crashed'));
+  await page.goto(`${server.url}/tests/browser/package.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  return page;
+}
+
 let failures = 0;
 export function check(ok, what, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_NETWORK_PORT || 8795);
 const MiB = 1 << 20;
@@ -60,14 +60,6 @@ async function load(page, url, id, { sha256, abortAt } = {}) {
 const show = (r) => r.ok ? `${r.source}, ${r.load.attempts} connections, ${(r.load.downloaded / MiB).toFixed(1)} MiB, ${(r.ms / 1000).toFixed(1)} s`
   : `${r.code}: ${r.message.slice(0, 160)}`;
 
-async function openPage(browser, server) {
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
-  await page.goto(`${server.url}/tests/browser/package.html`);
-  await page.waitForFunction(() => document.title === 'ready');
-  return page;
-}
-
 await run('network', async (defer) => {
   const server = await startServer(PORT, { '/': ROOT });
   defer(() => server.stop());
@@ -83,7 +75,7 @@ await run('network', async (defer) => {
   for (const reported of ['real', 'static']) {
     const browser = await launch({}, { webgpu: false, args: reported === 'real' ? ['--disable-features=StaticStorageQuota'] : [] });
     defer(() => browser.close());
-    const page = await openPage(browser, server);
+    const page = await openPackagePage(browser, server);
     const cdp = await page.context().newCDPSession(page);
     const quota = (bytes) => cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, ...(bytes ? { quotaSize: bytes } : {}) });
     const usage = async () => (await page.evaluate(() => hearth.storageEstimate())).usage;
@@ -122,7 +114,7 @@ await run('network', async (defer) => {
 
   const browser = await launch({}, { webgpu: false });
   defer(() => browser.close());
-  const page = await openPage(browser, server);
+  const page = await openPackagePage(browser, server);
   await flaky.post('/reset');
 
   // Connections broken at random offsets: resumed with Range, each byte fetched once.

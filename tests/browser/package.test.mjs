@@ -8,7 +8,7 @@
 // Run: `make test-package` (part of `make test-web`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_PACKAGE_PORT || 8791);
 const golden = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/smollm2-135m-q4_1.json'), 'utf8'));
@@ -21,10 +21,7 @@ await run('package', async (defer) => {
   defer(() => models.stop());
   const browser = await launch();
   defer(() => browser.close());
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
-  await page.goto(`${server.url}/tests/browser/package.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  const page = await openPackagePage(browser, server);
   const modelUrl = `${models.url}/models/${MODEL_FILE}`;
 
   // Load in a Worker from the network into IndexedDB.
@@ -90,9 +87,7 @@ await run('package', async (defer) => {
   // A browser without WebGPU (Chromium without --enable-unsafe-webgpu: requestAdapter() is null):
   // 'auto' picks the CPU backend, which gives the same golden tokens.
   const plain = await launch({}, { webgpu: false });
-  const p2 = await plain.newPage();
-  await p2.goto(`${server.url}/tests/browser/package.html`);
-  await p2.waitForFunction(() => document.title === 'ready');
+  const p2 = await openPackagePage(plain, server);
   const cpu = await p2.evaluate(async ({ url, prompt, n }) => {
     const forced = await hearth.createEngine(url, { backend: 'webgpu' }).then(() => null, (e) => e.code);
     const e = await hearth.createEngine(url, { numerics: 'exact' });

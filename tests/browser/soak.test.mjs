@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_SOAK_PORT || 8799);
 const N = Number(process.env.HEARTH_SOAK_N || 100);
@@ -94,11 +94,7 @@ await run('soak', async (defer) => {
   const files = stdlib.map((f) => readFileSync(f, 'utf8'));
   const browser = await launch({}, { args: ['--enable-blink-features=ForceEagerMeasureMemory'] });
   defer(() => browser.close());
-  const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.log('  page:', m.text()));
-  page.on('crash', () => console.log('  page: crashed'));
-  await page.goto(`${server.url}/tests/browser/package.html`);
-  await page.waitForFunction(() => document.title === 'ready');
+  const page = await openPackagePage(browser, server);
   check(await page.evaluate(() => crossOriginIsolated), 'the test page is cross-origin isolated');
   const url = `${models.url}/models/${MODEL_FILE}`;
   const rows = [];
