@@ -120,7 +120,11 @@ await run('soak', async (defer) => {
     let file = 0, cursor = 200;
     const t0 = Date.now();
     for (let i = 0; i < n; i++) {
-      if (i % Math.ceil(n / SAMPLES) === 0) samples.push({ i, ...(await page.evaluate(memoryInPage)), pss: browserPss(browser.hearthProfile) });
+      if (i % Math.ceil(n / SAMPLES) === 0) {
+        const m = { i, ...(await page.evaluate(memoryInPage)), pss: browserPss(browser.hearthProfile) };
+        samples.push(m);
+        console.log(`  ${backend} ${i}/${n}: wasm ${(m.wasm / MB).toFixed(0)} MB, JS ${(m.jsTotal / MB).toFixed(1)} MB, PSS ${(m.pss / MB).toFixed(0)} MB, ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+      }
       // Type on: a few characters more (the cache holds all but the last ones), or another file.
       if (random() < shape.switchP) {
         file = (file + 1) % files.length;
