@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, seededRandom, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_ABORT_PORT || 8797);
 const SEED = Number(process.env.HEARTH_ABORT_SEED || 1);
@@ -19,18 +19,6 @@ const CHUNK = 8 * MiB; // 12 chunks for SmolLM2: many boundaries to land between
 const PROMPT = 'def fibonacci(n):\n    ';
 const N = 8;
 const PHASES = ['download', 'verify', 'upload', 'complete'];
-
-/** mulberry32: a small seeded generator, so a failing round can be replayed. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** In the page: one round. `plan.phase` says where to abort (`at` in [0, 1): how far into it);
  *  then the same load again with no abort, a completion, and the store's listing each time. */
@@ -131,7 +119,7 @@ await run('abort', async (defer) => {
   check(JSON.stringify(ref.webgpu.golden) === JSON.stringify(want), 'WebGPU: golden greedy tokens before the loop');
   console.log(`  upload: cpu ${ref.cpu.uploadMs.toFixed(0)} ms, webgpu ${ref.webgpu.uploadMs.toFixed(0)} ms; seed ${SEED}, ${ROUNDS} rounds`);
 
-  const random = rng(SEED);
+  const random = seededRandom(SEED);
   const landed = Object.fromEntries(PHASES.map((p) => [p, 0]));
   let workerRejectMax = 0;
   for (let i = 0; i < ROUNDS; i++) {

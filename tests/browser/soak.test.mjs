@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, seededRandom, check, run } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_SOAK_PORT || 8799);
 const N = Number(process.env.HEARTH_SOAK_N || 100);
@@ -22,17 +22,6 @@ const MB = 1e6;
 // SwiftShader runs WebGPU at ≈ 1 token/s here: a shorter window and fewer file switches there.
 const SHAPE = { cpu: { maxPrefixTokens: 384, switchP: 0.1, maxTokens: 12 }, webgpu: { maxPrefixTokens: 48, switchP: 0.05, maxTokens: 4 } };
 const PROBES = ['def add(a, b):\n    ', 'class Stack:\n    def __init__(self):\n        ', 'for i in range(10):\n    '];
-
-/** mulberry32, seeded. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Proportional set size of the browser (its main process and every descendant), in bytes. */
 function browserPss(profile) {
@@ -112,7 +101,7 @@ await run('soak', async (defer) => {
       return out;
     }, PROBES);
     const start = await probe();
-    const random = rng(SEED);
+    const random = seededRandom(SEED);
     const samples = [];
     const outcomes = { ok: 0, aborted: 0, other: [] };
     const okMs = [];
