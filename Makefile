@@ -15,7 +15,7 @@ FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30 -detect_leaks=0
 FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
+.PHONY: bench-start soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -122,6 +122,11 @@ bench: setup model
 ## In headless Chromium: hearth (WebGPU, CPU) vs wllama on the same GGUF and prompt; a Markdown table.
 bench-web: web model
 	node benches/browser.mjs
+
+## In headless Chromium at phone size: the PWA's cold and warm start (open → ready → first suggestion), and each
+## wasm build's size and fetch + compile, on loopback and on an emulated 4G link. A Markdown table.
+bench-start: build-app model
+	node benches/start.mjs
 
 lint:
 	cargo clippy --release --all-targets -- -D warnings

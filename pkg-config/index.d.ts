@@ -27,7 +27,9 @@ export interface CreateOptions {
   /** Run the engine in a dedicated Worker (default) or on this thread. */
   worker?: boolean;
   /** 'auto' (default): WebGPU on a hardware adapter, else the CPU (wasm simd128; also when the
-   *  only adapter is a software one such as SwiftShader, which is slower than the CPU path). */
+   *  only adapter is a software one such as SwiftShader, which is slower than the CPU path).
+   *  Where the CPU will run, only the CPU build of the wasm (hearth_cpu_bg.wasm, ≈ 2 MB) is
+   *  fetched; the WebGPU build (hearth_bg.wasm) only where WebGPU will. */
   backend?: 'auto' | 'webgpu' | 'cpu';
   /** The CPU backend's arithmetic: 'int8' (default: activations rounded to 8 bits per 32 values
    *  and integer dot products, as llama.cpp computes on CPUs; about 2× faster) or 'exact' (f32,
@@ -123,6 +125,8 @@ export interface EngineInfo {
   load: { fromCache: number; downloaded: number; resumedAt: number; attempts: number };
   /** Bytes of the engine's wasm memory (grows, never shrinks; flat over a long session). */
   wasmMemoryBytes: number;
+  /** The wasm build that runs: 'webgpu' (hearth_bg.wasm, both backends) or 'cpu' (hearth_cpu_bg.wasm). */
+  wasmBuild: 'webgpu' | 'cpu';
 }
 
 export interface Engine {

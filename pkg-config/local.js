@@ -1,12 +1,32 @@
-// The engine in this thread: the wasm module (hearth.js, built by wasm-bindgen) driven directly.
-// Used inside the Worker (worker.js) and, with { worker: false }, on the page itself.
-import init, { WasmEngine } from './hearth.js';
+// The engine in this thread: a wasm module built by wasm-bindgen, driven directly. Used inside the
+// Worker (worker.js) and, with { worker: false }, on the page itself. There are two builds:
+// hearth.js (WebGPU and CPU backends) and hearth_cpu.js (the CPU backend only, a tenth of the
+// size); a load fetches and compiles (streaming) only the one it will run.
 import { abortError, toHearthError } from './errors.js';
 
-let ready = null;
-function initWasm() {
-  ready ??= init();
-  return ready;
+const builds = new Map(); // name → Promise<module>, each instantiated once
+function wasmBuild(name) {
+  if (!builds.has(name)) {
+    const module = name === 'cpu' ? import('./hearth_cpu.js') : import('./hearth.js');
+    builds.set(name, module.then(async (m) => { await m.default(); return m; }));
+  }
+  return builds.get(name);
+}
+
+/** The build a load needs: `cpu` for backend 'cpu', and for 'auto' where the browser has no
+ *  hardware WebGPU adapter (none at all, or a fallback one such as SwiftShader, which the engine's
+ *  'auto' would not use either); else the WebGPU build (which also rejects an unknown backend). */
+async function buildFor(backend = 'auto') {
+  if (backend === 'cpu') return 'cpu';
+  if (backend !== 'auto') return 'webgpu';
+  const gpu = globalThis.navigator?.gpu;
+  if (!gpu) return 'cpu';
+  try {
+    const adapter = await gpu.requestAdapter();
+    return !adapter || adapter.info?.isFallbackAdapter ? 'cpu' : 'webgpu';
+  } catch {
+    return 'cpu';
+  }
 }
 
 async function bytesOf(source) {
@@ -28,7 +48,8 @@ export class LocalEngine {
   static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256 } = {}) {
     try {
       if (signal?.aborted) throw abortError();
-      await initWasm();
+      const { WasmEngine } = await wasmBuild(await buildFor(backend));
+      if (signal?.aborted) throw abortError();
       const options = { context, id, chunkSize, backend, numerics, sha256 };
       const bytes = await bytesOf(source);
       let wasm;

@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Build the npm package into pkg/: the wasm (wasm-pack, --target web) plus the JS API, types,
-# package.json and README from pkg-config/. Usage: scripts/build-web.sh [OUT_DIR]
+# Build the npm package into pkg/: two wasm builds plus the JS API, types, package.json and README
+# from pkg-config/. Usage: scripts/build-web.sh [OUT_DIR]
+#   hearth.js + hearth_bg.wasm          WebGPU and CPU backends (burn/wgpu inside)
+#   hearth_cpu.js + hearth_cpu_bg.wasm  CPU backend only: what a browser without WebGPU downloads
+# pkg-config/local.js loads one of them at run time. Both lose wasm-bindgen's name section (function
+# names, 5.8 MB of the first); the CPU build also goes through wasm-opt -O3 (npm `binaryen`, about a
+# minute). HEARTH_WASM_OPT=0 skips wasm-opt (a faster edit-build loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-pkg}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth/target}"
-wasm-pack --quiet build --target web --release --no-pack --no-typescript --out-dir "$out" --out-name hearth . 1>&2
+wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/hearth.wasm"
+mkdir -p "$out"
+bindgen() { # bindgen NAME: the wasm just built, as $out/NAME.js + $out/NAME_bg.wasm
+  wasm-bindgen --target web --no-typescript --remove-name-section --remove-producers-section \
+    --out-dir "$out" --out-name "$1" "$wasm"
+}
+cargo build --quiet --release --lib --target wasm32-unknown-unknown
+bindgen hearth
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features
+bindgen hearth_cpu
+if [ "${HEARTH_WASM_OPT:-1}" != 0 ]; then
+  node_modules/.bin/wasm-opt -O3 "$out/hearth_cpu_bg.wasm" -o "$out/hearth_cpu_bg.wasm.opt"
+  mv "$out/hearth_cpu_bg.wasm.opt" "$out/hearth_cpu_bg.wasm"
+fi
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-config/*.js pkg-config/index.d.ts pkg-config/README.md "$out"/
 sed "s/@VERSION@/$version/" pkg-config/package.json > "$out/package.json"
 rm -f "$out/.gitignore"
+for f in "$out"/*.wasm; do echo "  $(basename "$f"): $(( $(stat -c %s "$f") / 1024 )) KiB, $(( $(gzip -9c "$f" | wc -c) / 1024 )) KiB gzipped" >&2; done
 echo "built $out/ ($(du -sh "$out" | cut -f1))" >&2

@@ -2,8 +2,15 @@
 """A static server on loopback for the app and the browser tests: several directories mounted
 at URL prefixes, HTTP Range (resumable model downloads), CORS, and the right MIME types for
 wasm and JS modules. Usage: serve.py PORT [PREFIX=DIR ...]   e.g. serve.py 8080 /=www /models=~/m
-With no mounts it serves the current directory at /. HEARTH_ISOLATE=1 adds COOP/COEP headers."""
-import http.server, os, re, sys, urllib.parse
+With no mounts it serves the current directory at /. HEARTH_ISOLATE=1 adds COOP/COEP headers.
+For start-up benchmarks (benches/start.mjs): HEARTH_GZIP=1 gzips wasm, JS, HTML and CSS as a web
+server would; HEARTH_RATE=BYTES_PER_S and HEARTH_LATENCY_MS slow every response (a phone's network)."""
+import gzip, http.server, io, os, re, sys, time, urllib.parse
+
+RATE = float(os.environ.get("HEARTH_RATE") or 0)  # bytes/s per response; 0: as fast as loopback
+LATENCY = float(os.environ.get("HEARTH_LATENCY_MS") or 0) / 1000
+GZIP = {".wasm", ".js", ".mjs", ".html", ".css"} if os.environ.get("HEARTH_GZIP") else set()
+_gzipped = {}  # (path, mtime) -> bytes
 
 MOUNTS = []  # (prefix, dir), longest prefix first
 
@@ -38,6 +45,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
         m = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range", ""))
         path = self.translate_path(self.path)
+        if LATENCY:
+            time.sleep(LATENCY)
+        if not m and os.path.splitext(path)[1] in GZIP and os.path.isfile(path) and "gzip" in self.headers.get("Accept-Encoding", ""):
+            return self.send_gzipped(path)
         if not m or not os.path.isfile(path):
             return super().do_GET()
         size = os.path.getsize(path)
@@ -64,9 +75,31 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                     return
                 left -= len(chunk)
 
+    def send_gzipped(self, path):
+        key = (path, os.path.getmtime(path))
+        if key not in _gzipped:
+            with open(path, "rb") as f:
+                _gzipped[key] = gzip.compress(f.read(), 6)
+        body = _gzipped[key]
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.copyfile(io.BytesIO(body), self.wfile)
+
     def copyfile(self, source, outputfile):
         try:
-            super().copyfile(source, outputfile)
+            if not RATE:
+                return super().copyfile(source, outputfile)
+            t0 = time.monotonic()
+            sent = 0
+            while chunk := source.read(16384):
+                outputfile.write(chunk)
+                sent += len(chunk)
+                ahead = sent / RATE - (time.monotonic() - t0)
+                if ahead > 0:
+                    time.sleep(ahead)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away (an aborted download): nothing to report
 

@@ -149,7 +149,7 @@ async fn attempt(st: &mut State<'_>, signal: Option<&AbortSignal>, on_progress: 
         while st.bytes.len() >= (st.partial.chunks.len() + 1) * chunk {
             let i = st.partial.chunks.len();
             let piece = &st.bytes[i * chunk..(i + 1) * chunk];
-            st.partial.chunks.push(store::sha256_hex(piece));
+            st.partial.chunks.push(store::chunk_sha256(piece).await);
             store::put_chunk(st.db, &st.partial, i, piece).await?;
         }
         on_progress(Progress { phase: "download", loaded: st.bytes.len() as u64, total });
@@ -184,7 +184,7 @@ async fn finish(mut st: State<'_>, sha256: Option<&str>) -> Result<(Vec<u8>, Loa
     let i = st.partial.chunks.len();
     if st.bytes.len() > i * chunk {
         let piece = &st.bytes[i * chunk..];
-        st.partial.chunks.push(store::sha256_hex(piece));
+        st.partial.chunks.push(store::chunk_sha256(piece).await);
         store::put_chunk(st.db, &st.partial, i, piece).await?;
     }
     let got = store::sha256_hex(&st.bytes);

@@ -32,5 +32,5 @@ pub mod download;
 pub mod fetch;
 #[cfg(target_family = "wasm")]
 pub mod store;
-#[cfg(all(target_family = "wasm", feature = "gpu"))]
+#[cfg(target_family = "wasm")]
 pub mod web;

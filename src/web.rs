@@ -52,14 +52,27 @@ struct LoadOptions {
     sha256: Option<String>,
 }
 
+/// A WebGPU device to run on; the CPU-only build (`hearth_cpu`, no burn/wgpu) has none.
+#[cfg(feature = "gpu")]
+type GpuDevice = gpu::Gpu;
+#[cfg(not(feature = "gpu"))]
+enum GpuDevice {}
+
 /// Where the model will run: a WebGPU device, or `None` for the CPU.
-async fn choose_backend(options: &LoadOptions) -> Result<Option<gpu::Gpu>, JsValue> {
+async fn choose_backend(options: &LoadOptions) -> Result<Option<GpuDevice>, JsValue> {
     match options.backend.as_deref().unwrap_or("auto") {
         "cpu" => Ok(None),
+        #[cfg(feature = "gpu")]
         "webgpu" => gpu::device_async().await.map(Some).map_err(js_error),
         // A software adapter (SwiftShader) runs our kernels slower than the wasm CPU path does
         // (measured: 4.5 vs 24 tok/s decode on the same 2-core machine), so auto skips it.
+        #[cfg(feature = "gpu")]
         "auto" => Ok(gpu::device_async().await.ok().filter(|g| !g.software)),
+        // The package loads this build only where the CPU will run (see pkg-config/local.js).
+        #[cfg(not(feature = "gpu"))]
+        "webgpu" => Err(js_error(HearthError::GpuUnavailable("hearth's CPU-only build has no WebGPU backend".into()))),
+        #[cfg(not(feature = "gpu"))]
+        "auto" => Ok(None),
         other => Err(js_error(HearthError::InvalidRequest(format!("backend {other:?}: expected auto, webgpu or cpu")))),
     }
 }
@@ -113,6 +126,8 @@ struct Info {
     /// What the load read: bytes from the store, bytes downloaded, the offset the download
     /// started at, connections opened.
     load: LoadInfo,
+    /// Which wasm build runs: `webgpu` (hearth.js: both backends) or `cpu` (hearth_cpu.js).
+    wasm_build: &'static str,
     /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
     wasm_memory_bytes: f64,
 }
@@ -154,7 +169,7 @@ pub struct WasmEngine {
 impl WasmEngine {
     /// Takes the bytes: the CPU backend keeps them (its weights are read in place), the GPU one
     /// drops them once uploaded.
-    async fn from_bytes(bytes: Vec<u8>, gpu: Option<gpu::Gpu>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
+    async fn from_bytes(bytes: Vec<u8>, gpu: Option<GpuDevice>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
         let context = options.context.unwrap_or(DEFAULT_CONTEXT);
         let n = bytes.len() as f64;
         progress(on_progress, "upload", 0.0, Some(n));
@@ -164,7 +179,10 @@ impl WasmEngine {
             other => return Err(js_error(HearthError::InvalidRequest(format!("numerics {other:?}: expected int8 or exact")))),
         };
         let engine = match gpu {
+            #[cfg(feature = "gpu")]
             Some(gpu) => Engine::load(&bytes, &gpu, context),
+            #[cfg(not(feature = "gpu"))]
+            Some(never) => match never {},
             None => Engine::load_cpu_with(bytes, context, CpuOptions { numerics, ..CpuOptions::default() }),
         }
         .map_err(js_error)?;
@@ -248,7 +266,7 @@ impl WasmEngine {
         })
     }
 
-    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load }`
+    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, wasmMemoryBytes }`
     pub fn info(&self) -> Result<JsValue, JsValue> {
         let e = &self.engine;
         to_js(&Info {
@@ -265,6 +283,7 @@ impl WasmEngine {
             source: self.source.clone(),
             load_ms: self.load_ms,
             load: self.load,
+            wasm_build: if cfg!(feature = "gpu") { "webgpu" } else { "cpu" },
             wasm_memory_bytes: wasm_memory_bytes(),
         })
     }

@@ -214,6 +214,7 @@ async function use(model) {
     engine = e;
     current = model;
     info = i;
+    window.hearthEngineInfo = i; // for benches/start.mjs and the console
     localStorage.setItem(LAST_MODEL, model.id);
     $('loading').hidden = true;
     showStatus();

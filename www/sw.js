@@ -1,15 +1,32 @@
 // The service worker: precaches the app shell (HTML, JS, wasm, icons) under a versioned cache
 // and serves it offline. The model weights are never cached here: they live in IndexedDB
 // (src/store.rs), and requests under models/ always go to the network.
-// VERSION and ASSETS are filled in by scripts/build-app.sh.
+// VERSION and ASSETS are filled in by scripts/build-app.mjs.
 const VERSION = '__VERSION__';
 const ASSETS = __ASSETS__;
 const CACHE = `hearth-shell-${VERSION}`;
+// The WebGPU build of the wasm (≈ 25 MB) is precached only where it will run: a hardware WebGPU
+// adapter, as the package's backend 'auto' decides. Elsewhere only the CPU build (≈ 2 MB) is;
+// a shell file fetched later (backend 'webgpu' asked for) is cached when it is first fetched.
+const WEBGPU_ONLY = ASSETS.filter((a) => a.endsWith('/hearth_bg.wasm'));
+
+async function hardwareWebGpu() {
+  try {
+    const adapter = await self.navigator.gpu?.requestAdapter();
+    return !!adapter && !adapter.info?.isFallbackAdapter;
+  } catch {
+    return false;
+  }
+}
 
 self.addEventListener('install', (event) => {
   // No skipWaiting(): an open session keeps the version it started with; the new one takes
   // over on the next visit, once no page uses the old one.
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)));
+  event.waitUntil((async () => {
+    const webgpu = await hardwareWebGpu();
+    const cache = await caches.open(CACHE);
+    await cache.addAll(ASSETS.filter((a) => webgpu || !WEBGPU_ONLY.includes(a)));
+  })());
 });
 
 self.addEventListener('activate', (event) => {
@@ -31,6 +48,10 @@ self.addEventListener('fetch', (event) => {
     const key = event.request.mode === 'navigate' ? `${scope.pathname}index.html` : event.request;
     const hit = await cache.match(key, { ignoreSearch: true });
     if (hit) return hit;
-    return fetch(event.request);
+    const response = await fetch(event.request);
+    const shell = ASSETS.some((a) => new URL(a, scope).pathname === url.pathname);
+    // Not awaited: the page's streaming compile reads the body while the cache stores its copy.
+    if (shell && response.ok) event.waitUntil(cache.put(event.request, response.clone()));
+    return response;
   })());
 });

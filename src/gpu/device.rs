@@ -34,7 +34,7 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
     thread_local! {
         static WEB_GPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
     }
-    run_constructors_once();
+    super::run_constructors_once();
     if let Some(g) = WEB_GPU.with(|g| g.borrow().clone()) {
         return Ok(g);
     }
@@ -45,23 +45,6 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
     let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
-}
-
-/// Run the module's static constructors (cubecl registers its IR through `inventory`) exactly
-/// once. Without an exported function that calls `__wasm_call_ctors`, wasm-ld treats the module
-/// as a "command" and re-runs every constructor at the top of *every* export — each JS→wasm
-/// call, promise callback included — which cost 4–6 ms per kernel launch in the browser.
-#[cfg(target_family = "wasm")]
-pub fn run_constructors_once() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    extern "C" {
-        fn __wasm_call_ctors();
-    }
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if !DONE.swap(true, Ordering::Relaxed) {
-        // SAFETY: the linker-synthesised constructor list, run once before any other use.
-        unsafe { __wasm_call_ctors() }
-    }
 }
 
 /// Native: the same as `device()`.

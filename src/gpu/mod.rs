@@ -1,8 +1,10 @@
 //! Everything that touches burn's and cubecl's backend API lives here (burn's API churns):
 //! device initialisation, raw WGSL launches on burn buffers, tensor upload and readback.
 
-//! Without the `gpu` feature only `Limits` is here.
+//! Without the `gpu` feature only `Limits` (and, in wasm, the constructors' run-once) is here.
 
+#[cfg(target_family = "wasm")]
+mod ctors;
 #[cfg(feature = "gpu")]
 mod device;
 #[cfg(feature = "gpu")]
@@ -14,8 +16,8 @@ pub use limits::Limits;
 pub use device::device;
 #[cfg(feature = "gpu")]
 pub use device::{device_async, Gpu};
-#[cfg(all(feature = "gpu", target_family = "wasm"))]
-pub use device::run_constructors_once;
+#[cfg(target_family = "wasm")]
+pub use ctors::run_constructors_once;
 #[cfg(all(feature = "gpu", not(target_family = "wasm")))]
 pub use launch::read_f32;
 #[cfg(feature = "gpu")]

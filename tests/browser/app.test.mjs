@@ -119,9 +119,11 @@ await run('app', async (defer) => {
   const swCache = await page.evaluate(async () => {
     const keys = await caches.keys();
     const cache = await caches.open(keys.find((k) => k.startsWith('hearth-shell-')));
-    return (await cache.keys()).map((r) => new URL(r.url).pathname);
+    const adapter = await navigator.gpu?.requestAdapter();
+    return { paths: (await cache.keys()).map((r) => new URL(r.url).pathname), hardware: !!adapter && !adapter.info.isFallbackAdapter };
   });
-  check(swCache.some((p) => p.endsWith('.wasm')) && !swCache.some((p) => p.includes('/models/')), 'service worker precached the shell and wasm, never the weights', `${swCache.length} entries`);
+  check(swCache.paths.some((p) => p.endsWith('/hearth_cpu_bg.wasm')) && !swCache.paths.some((p) => p.includes('/models/')), 'service worker precached the shell and the CPU wasm, never the weights', `${swCache.paths.length} entries`);
+  check(swCache.paths.some((p) => p.endsWith('/hearth_bg.wasm')) === swCache.hardware, 'the WebGPU wasm is precached only where a hardware adapter will run it', `hardware WebGPU: ${swCache.hardware}`);
 
   // The server goes away; a reload comes up offline, on the model last used.
   await server.stop();

@@ -32,7 +32,7 @@ await run('package', async (defer) => {
     window.engine = await hearth.createEngine(url, { backend: 'webgpu', onProgress: (p) => phases.add(p.phase) });
     return { ms: performance.now() - t0, phases: [...phases], info: await engine.info(), cached: await hearth.listCachedModels() };
   }, modelUrl);
-  check(load.info.backend === 'webgpu', 'engine runs on WebGPU', load.info.adapter);
+  check(load.info.backend === 'webgpu' && load.info.wasmBuild === 'webgpu', 'engine runs on WebGPU (the WebGPU build of the wasm)', load.info.adapter);
   check(load.info.source === 'network', 'first load downloads', `${(load.ms / 1000).toFixed(1)} s`);
   check(['download', 'upload'].every((p) => load.phases.includes(p)), 'progress reports download and upload', load.phases.join(','));
   check(load.cached.some((m) => m.id === MODEL_FILE && m.size === 98362432), 'model listed in the cache');
@@ -89,6 +89,11 @@ await run('package', async (defer) => {
   const plain = await launch({}, { webgpu: false });
   const p2 = await openPackagePage(plain, server);
   const cpu = await p2.evaluate(async ({ url, prompt, n }) => {
+    // On this page (worker: false) the resource timings show which wasm builds were fetched.
+    const onPage = await hearth.createEngine(url, { worker: false });
+    const pageBuild = (await onPage.info()).wasmBuild;
+    await onPage.unload();
+    const fetched = performance.getEntriesByType('resource').map((r) => r.name.split('/').pop()).filter((f) => f.endsWith('.wasm'));
     const forced = await hearth.createEngine(url, { backend: 'webgpu' }).then(() => null, (e) => e.code);
     const e = await hearth.createEngine(url, { numerics: 'exact' });
     const info = await e.info();
@@ -114,10 +119,12 @@ await run('package', async (defer) => {
     const abortMs = performance.now() - tAbort;
     const after = await f.complete({ prompt: 'def add(a, b):', maxTokens: 8, temperature: 0 });
     await f.unload();
-    return { forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
+    return { pageBuild, fetched, forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
   }, { url: modelUrl, prompt: g0.prompt, n });
   check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
   check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
+  check(cpu.pageBuild === 'cpu' && cpu.info.wasmBuild === 'cpu' && JSON.stringify(cpu.fetched) === '["hearth_cpu_bg.wasm"]',
+    'no WebGPU: only the CPU build of the wasm is fetched', cpu.fetched.join(', '));
   const rate = (t) => `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`;
   check(JSON.stringify(cpu.c.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `CPU backend (exact): greedy tokens equal the golden ${n}`, rate(cpu.c.timings));
   check(cpu.fast.tokens.length === n, `CPU backend (${cpu.fastInfo.adapter}) completes`, `${rate(cpu.fast.timings)}; ${JSON.stringify(cpu.fast.text)}`);
