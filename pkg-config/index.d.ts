@@ -35,6 +35,14 @@ export interface CreateOptions {
    *  and integer dot products, as llama.cpp computes on CPUs; about 2× faster) or 'exact' (f32,
    *  the path held to the float64 reference). */
   numerics?: 'int8' | 'exact';
+  /** The CPU backend's threads, 1 to 64. Default: the cores the browser reports
+   *  (`navigator.hardwareConcurrency`), minus one when there are more than two, at most 8. More
+   *  than one runs the threads build (hearth_cpu_threads_bg.wasm: a pool of Workers on shared
+   *  memory), which needs a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`
+   *  or `credentialless`) and the engine in its Worker (the default); elsewhere the load runs on
+   *  one thread (`info().threads` says which). The pool is started once per Worker: a later load
+   *  in the same Worker gets at most as many. Idle threads wait, they do not spin. */
+  threads?: number;
   /** KV-cache length in tokens (default 2048). */
   context?: number;
   /** Store key for a URL source (default: the URL's file name). */
@@ -125,8 +133,12 @@ export interface EngineInfo {
   load: { fromCache: number; downloaded: number; resumedAt: number; attempts: number };
   /** Bytes of the engine's wasm memory (grows, never shrinks; flat over a long session). */
   wasmMemoryBytes: number;
-  /** The wasm build that runs: 'webgpu' (hearth_bg.wasm, both backends) or 'cpu' (hearth_cpu_bg.wasm). */
-  wasmBuild: 'webgpu' | 'cpu';
+  /** The wasm build that runs: 'webgpu' (hearth_bg.wasm, both backends), 'cpu'
+   *  (hearth_cpu_bg.wasm) or 'cpu-threads' (hearth_cpu_threads_bg.wasm: shared memory, a pool of
+   *  Workers). */
+  wasmBuild: 'webgpu' | 'cpu' | 'cpu-threads';
+  /** The CPU backend's threads (null on WebGPU). */
+  threads: number | null;
 }
 
 export interface Engine {

@@ -1,31 +1,69 @@
 // The engine in this thread: a wasm module built by wasm-bindgen, driven directly. Used inside the
-// Worker (worker.js) and, with { worker: false }, on the page itself. There are two builds:
-// hearth.js (WebGPU and CPU backends) and hearth_cpu.js (the CPU backend only, a tenth of the
-// size); a load fetches and compiles (streaming) only the one it will run.
+// Worker (worker.js) and, with { worker: false }, on the page itself. There are three builds:
+// hearth.js (WebGPU and CPU backends), hearth_cpu.js (the CPU backend only, a tenth of the size)
+// and hearth_cpu_threads.js (the CPU backend on shared memory and a pool of Workers, for a
+// cross-origin isolated page); a load fetches and compiles (streaming) only the one it will run.
 import { abortError, toHearthError } from './errors.js';
 
 const builds = new Map(); // name → Promise<module>, each instantiated once
-function wasmBuild(name) {
+function wasmBuild(name, threads) {
   if (!builds.has(name)) {
-    const module = name === 'cpu' ? import('./hearth_cpu.js') : import('./hearth.js');
-    builds.set(name, module.then(async (m) => { await m.default(); return m; }));
+    const module = name === 'cpu' ? import('./hearth_cpu.js')
+      : name === 'cpu-threads' ? import('./hearth_cpu_threads.js') : import('./hearth.js');
+    builds.set(name, module.then(async (m) => {
+      await m.default();
+      if (name === 'cpu-threads') { // rayon's pool: one Worker per thread, started once per module
+        await m.initThreadPool(threads);
+        m.threadPoolReady(threads);
+      }
+      return m;
+    }));
   }
   return builds.get(name);
 }
 
-/** The build a load needs: `cpu` for backend 'cpu', and for 'auto' where the browser has no
- *  hardware WebGPU adapter (none at all, or a fallback one such as SwiftShader, which the engine's
- *  'auto' would not use either); else the WebGPU build (which also rejects an unknown backend). */
-async function buildFor(backend = 'auto') {
-  if (backend === 'cpu') return 'cpu';
+/** The CPU threads a load gets by default: the cores the browser reports, minus one for the page
+ *  and everything else when there are more than two, at most 8. */
+export function defaultThreads() {
+  const cores = globalThis.navigator?.hardwareConcurrency || 1;
+  return cores > 2 ? Math.min(cores - 1, 8) : cores;
+}
+
+/** Whether wasm threads can run here: shared memory (a cross-origin isolated page) and a Worker
+ *  (a pool's caller blocks while its threads compute, which a page's main thread may not). */
+function threadsPossible() {
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function'
+    && typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope;
+}
+
+/** The build a load needs: the CPU builds for backend 'cpu', and for 'auto' where the browser has
+ *  no hardware WebGPU adapter (none at all, or a fallback one such as SwiftShader, which the
+ *  engine's 'auto' would not use either): `cpu-threads` where threads can run and more than one
+ *  is asked, else `cpu`; otherwise the WebGPU build (which also rejects an unknown backend). */
+async function buildFor(backend = 'auto', threads = defaultThreads()) {
+  const cpu = () => (threads > 1 && threadsPossible() ? 'cpu-threads' : 'cpu');
+  if (backend === 'cpu') return cpu();
   if (backend !== 'auto') return 'webgpu';
   const gpu = globalThis.navigator?.gpu;
-  if (!gpu) return 'cpu';
+  if (!gpu) return cpu();
   try {
     const adapter = await gpu.requestAdapter();
-    return !adapter || adapter.info?.isFallbackAdapter ? 'cpu' : 'webgpu';
+    return !adapter || adapter.info?.isFallbackAdapter ? cpu() : 'webgpu';
   } catch {
-    return 'cpu';
+    return cpu();
+  }
+}
+
+/** The module for `build`; a threads build that cannot start (no memory for a shared heap, Workers
+ *  refused) falls back to the one-thread CPU build. */
+async function loadBuild(build, threads) {
+  if (build !== 'cpu-threads') return wasmBuild(build);
+  try {
+    return await wasmBuild(build, Math.min(threads, 64));
+  } catch (e) {
+    builds.delete(build);
+    console.warn('hearth: wasm threads unavailable, using one thread:', e);
+    return wasmBuild('cpu');
   }
 }
 
@@ -45,12 +83,15 @@ export class LocalEngine {
   }
 
   /** source: URL string (cached in IndexedDB), ArrayBuffer, typed array or Blob (not cached). */
-  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256 } = {}) {
+  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256, threads } = {}) {
     try {
       if (signal?.aborted) throw abortError();
-      const { WasmEngine } = await wasmBuild(await buildFor(backend));
+      if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
+        throw { code: 'invalid_request', message: `threads ${threads}: expected an integer from 1 to 64` };
+      }
+      const { WasmEngine } = await loadBuild(await buildFor(backend, threads ?? defaultThreads()), threads ?? defaultThreads());
       if (signal?.aborted) throw abortError();
-      const options = { context, id, chunkSize, backend, numerics, sha256 };
+      const options = { context, id, chunkSize, backend, numerics, sha256, threads };
       const bytes = await bytesOf(source);
       let wasm;
       if (bytes) {

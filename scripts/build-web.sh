@@ -3,8 +3,9 @@
 # from pkg-config/. Usage: scripts/build-web.sh [OUT_DIR]
 #   hearth.js + hearth_bg.wasm          WebGPU and CPU backends (burn/wgpu inside)
 #   hearth_cpu.js + hearth_cpu_bg.wasm  CPU backend only: what a browser without WebGPU downloads
+#   hearth_cpu_threads.js + …_bg.wasm   the same on a pool of Workers (cross-origin isolated pages)
 # pkg-config/local.js loads one of them at run time. Both lose wasm-bindgen's name section (function
-# names, 5.8 MB of the first); the CPU build also goes through wasm-opt -O3 (npm `binaryen`, about a
+# names, 5.8 MB of the first); the CPU builds also go through wasm-opt -O3 (npm `binaryen`, about a
 # minute). HEARTH_WASM_OPT=0 skips wasm-opt (a faster edit-build loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,23 @@ bindgen hearth_cpu
 if [ "${HEARTH_WASM_OPT:-1}" != 0 ]; then
   node_modules/.bin/wasm-opt -O3 "$out/hearth_cpu_bg.wasm" -o "$out/hearth_cpu_bg.wasm.opt"
   mv "$out/hearth_cpu_bg.wasm.opt" "$out/hearth_cpu_bg.wasm"
+fi
+# The threads build: the CPU backend on rayon over Web Workers (wasm-bindgen-rayon), shared memory
+# up to 4 GiB. std must be rebuilt with atomics: the pinned nightly and -Z build-std, in its own
+# target dir (other flags, other std).
+nightly=$(sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+mt="-C target-feature=+atomics,+bulk-memory,+mutable-globals -C link-arg=--shared-memory -C link-arg=--import-memory"
+mt="$mt -C link-arg=--max-memory=4294967296 -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size"
+mt="$mt -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
+RUSTFLAGS="$mt" cargo "+$nightly" build --quiet --release --lib --target wasm32-unknown-unknown \
+  --no-default-features --features threads -Z build-std=panic_abort,std --target-dir "$CARGO_TARGET_DIR/wasm-threads" \
+  2> >(grep -v 'unstable feature specified\|not stably supported\|^ *|\|^ *= note\|^$\|generated 1 warning' >&2)
+wasm="$CARGO_TARGET_DIR/wasm-threads/wasm32-unknown-unknown/release/hearth.wasm"
+rm -rf "$out/snippets"
+bindgen hearth_cpu_threads # + snippets/: wasm-bindgen-rayon's Worker script
+if [ "${HEARTH_WASM_OPT:-1}" != 0 ]; then
+  node_modules/.bin/wasm-opt -O3 "$out/hearth_cpu_threads_bg.wasm" -o "$out/hearth_cpu_threads_bg.wasm.opt"
+  mv "$out/hearth_cpu_threads_bg.wasm.opt" "$out/hearth_cpu_threads_bg.wasm"
 fi
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 cp pkg-config/*.js pkg-config/index.d.ts pkg-config/README.md "$out"/

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what hearth needs, idempotently. Always: a Vulkan driver (lavapipe when there is no GPU)
-# for native wgpu. With `wasm` (building the npm package and the app): the wasm32 target,
+# for native wgpu. With `wasm` (building the npm package and the app): the wasm32 target, the
+# nightly pinned in fuzz/rust-toolchain.toml with rust-src (the wasm threads build),
 # wasm-bindgen-cli at the exact version Cargo.lock pins, wasm-pack, and the npm packages of
 # package-lock.json (esbuild, CodeMirror, playwright-core, wllama). With `web`: all that plus
 # Chromium + ChromeDriver for the browser tests (WebGPU on SwiftShader). With `fuzz`: the nightly
@@ -38,6 +39,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 $wasm || exit 0
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# The wasm threads build (hearth_cpu_threads): the pinned nightly, its std rebuilt with atomics.
+nightly=$(sed -n 's/^channel = "\(.*\)"/\1/p' fuzz/rust-toolchain.toml)
+if ! rustup "+$nightly" component list --installed 2>/dev/null | grep -qx rust-src \
+   || ! rustup "+$nightly" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  echo "installing $nightly with rust-src and wasm32 (the wasm threads build) ..." >&2
+  rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
 ver=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$ver"; then
   echo "installing wasm-bindgen-cli $ver (a few minutes, once) ..." >&2

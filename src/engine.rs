@@ -189,6 +189,15 @@ impl Backend {
         }
     }
 
+    /// The CPU backend's threads; `None` on the GPU.
+    pub fn cpu_threads(&self) -> Option<usize> {
+        match self {
+            #[cfg(feature = "gpu")]
+            Backend::Gpu { .. } => None,
+            Backend::Cpu { model, .. } => Some(model.options().threads),
+        }
+    }
+
     /// `webgpu` or `cpu` (what `engine.info()` reports).
     pub fn name(&self) -> &'static str {
         match self {

@@ -129,9 +129,11 @@ async fn subtle_sha256(bytes: &[u8]) -> Option<Vec<u8>> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
     let subtle = Reflect::get(&crypto, &"subtle".into()).ok().filter(|s| s.is_object())?;
     let digest: js_sys::Function = Reflect::get(&subtle, &"digest".into()).ok()?.dyn_into().ok()?;
-    // SAFETY: digest() copies its input before it returns (WebCrypto: "get a copy of the bytes
-    // held by the data parameter"), and nothing allocates between making the view and that call.
-    let view = unsafe { Uint8Array::view(bytes) };
+    // The threads build's memory is shared, which WebCrypto refuses: there, a copy (≈ 10 ms for
+    // 32 MiB). SAFETY (the view): digest() copies its input before it returns (WebCrypto: "get a
+    // copy of the bytes held by the data parameter"), and nothing allocates between making the
+    // view and that call.
+    let view = if cfg!(target_feature = "atomics") { Uint8Array::from(bytes) } else { unsafe { Uint8Array::view(bytes) } };
     let promise: js_sys::Promise = digest.call2(&subtle, &"SHA-256".into(), &view).ok()?.dyn_into().ok()?;
     let out = JsFuture::from(promise).await.ok()?;
     Some(Uint8Array::new(&out).to_vec())

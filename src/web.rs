@@ -50,6 +50,9 @@ struct LoadOptions {
     /// The whole file's sha256 (hex): a download that ends with other bytes fails
     /// (`download_failed`) and is not kept.
     sha256: Option<String>,
+    /// The CPU backend's threads (1..=64): at most the Workers the page started
+    /// (`initThreadPool`, the `threads` build); default all of them.
+    threads: Option<usize>,
 }
 
 /// A WebGPU device to run on; the CPU-only build (`hearth_cpu`, no burn/wgpu) has none.
@@ -126,8 +129,11 @@ struct Info {
     /// What the load read: bytes from the store, bytes downloaded, the offset the download
     /// started at, connections opened.
     load: LoadInfo,
-    /// Which wasm build runs: `webgpu` (hearth.js: both backends) or `cpu` (hearth_cpu.js).
+    /// Which wasm build runs: `webgpu` (hearth.js: both backends), `cpu` (hearth_cpu.js) or
+    /// `cpu-threads` (hearth_cpu_threads.js: the CPU backend on shared memory and Workers).
     wasm_build: &'static str,
+    /// The CPU backend's threads (`null` on WebGPU).
+    threads: Option<usize>,
     /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
     wasm_memory_bytes: f64,
 }
@@ -183,7 +189,14 @@ impl WasmEngine {
             Some(gpu) => Engine::load(&bytes, &gpu, context),
             #[cfg(not(feature = "gpu"))]
             Some(never) => match never {},
-            None => Engine::load_cpu_with(bytes, context, CpuOptions { numerics, ..CpuOptions::default() }),
+            None => {
+                let threads = match options.threads {
+                    Some(t) if (1..=64).contains(&t) => t,
+                    Some(t) => return Err(js_error(HearthError::InvalidRequest(format!("threads {t}: expected 1 to 64")))),
+                    None => crate::cpu::pool::Pool::default_threads(),
+                };
+                Engine::load_cpu_with(bytes, context, CpuOptions { numerics, threads })
+            }
         }
         .map_err(js_error)?;
         progress(on_progress, "upload", n, Some(n));
@@ -283,10 +296,23 @@ impl WasmEngine {
             source: self.source.clone(),
             load_ms: self.load_ms,
             load: self.load,
-            wasm_build: if cfg!(feature = "gpu") { "webgpu" } else { "cpu" },
+            wasm_build: if cfg!(feature = "gpu") { "webgpu" } else if cfg!(feature = "threads") { "cpu-threads" } else { "cpu" },
+            threads: e.backend.cpu_threads(),
             wasm_memory_bytes: wasm_memory_bytes(),
         })
     }
+}
+
+/// wasm threads: start rayon's pool of `n` Workers on this module's shared memory (a Promise;
+/// the page must be cross-origin isolated), then call `threadPoolReady(n)`.
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+/// The pool `initThreadPool(n)` started is running: engines loaded from now on may use `n` threads.
+#[cfg(feature = "threads")]
+#[wasm_bindgen(js_name = threadPoolReady)]
+pub fn thread_pool_ready(n: usize) {
+    crate::cpu::pool::wasm_pool_ready(n);
 }
 
 /// Whole models in the store: `[{ id, url, size, chunkSize, chunks, storedAt, validator, sha256 }]`.
