@@ -15,12 +15,12 @@ FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30 -detect_leaks=0
 FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: bench-start soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
+.PHONY: bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
 	@echo "hearth is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server)"
-	python3 scripts/serve.py $(PORT) /=$(APP_DIR) /models=$(MODEL_DIR)
+	HEARTH_ISOLATE=1 python3 scripts/serve.py $(PORT) /=$(APP_DIR) /models=$(MODEL_DIR)
 
 ## Complete PROMPT with the default model (fetched on first use), streaming to the terminal.
 run: setup model build
@@ -56,7 +56,7 @@ setup-fuzz:
 	@scripts/setup.sh fuzz
 
 ## Browser tests in headless Chromium (WebGPU): the wasm engine and store, the npm package, the PWA.
-test-web: test-wasm test-package test-network test-abort test-soak test-app
+test-web: test-wasm test-package test-threads test-network test-abort test-soak test-app
 
 ## wasm-bindgen-test: golden tokens on WebGPU, the IndexedDB store (resume, corruption, offline).
 test-wasm: setup-web model
@@ -65,6 +65,10 @@ test-wasm: setup-web model
 ## playwright-core: the npm package from a page (Worker, streaming, abort, offline reload).
 test-package: setup-web web model
 	node tests/browser/package.test.mjs
+
+## The CPU backend on wasm threads (cross-origin isolated page, no WebGPU): build choice, same tokens, abort.
+test-threads: setup-web web model
+	node tests/browser/threads.test.mjs
 
 ## playwright-core: the package against a flaky model server and a full disk (resume, restart, sha256, quota).
 test-network: setup-web web model
@@ -127,6 +131,11 @@ bench-web: web model
 ## wasm build's size and fetch + compile, on loopback and on an emulated 4G link. A Markdown table.
 bench-start: build-app model
 	node benches/start.mjs
+
+## In headless Chromium without WebGPU: hearth's CPU backend and wllama at 1 and 2 threads, idle and with one core
+## busy with another process. A Markdown table.
+bench-threads: web model
+	node benches/threads.mjs
 
 lint:
 	cargo clippy --release --all-targets -- -D warnings

@@ -36,7 +36,7 @@ export interface CreateOptions {
    *  the path held to the float64 reference). */
   numerics?: 'int8' | 'exact';
   /** The CPU backend's threads, 1 to 64. Default: the cores the browser reports
-   *  (`navigator.hardwareConcurrency`), minus one when there are more than two, at most 8. More
+   *  (`navigator.hardwareConcurrency`) minus one, at least 1, at most 4. More
    *  than one runs the threads build (hearth_cpu_threads_bg.wasm: a pool of Workers on shared
    *  memory), which needs a cross-origin isolated page (COOP `same-origin` + COEP `require-corp`
    *  or `credentialless`) and the engine in its Worker (the default); elsewhere the load runs on

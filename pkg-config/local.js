@@ -12,9 +12,9 @@ function wasmBuild(name, threads) {
       : name === 'cpu-threads' ? import('./hearth_cpu_threads.js') : import('./hearth.js');
     builds.set(name, module.then(async (m) => {
       await m.default();
-      if (name === 'cpu-threads') { // rayon's pool: one Worker per thread, started once per module
-        await m.initThreadPool(threads);
-        m.threadPoolReady(threads);
+      if (name === 'cpu-threads') { // helpers: one Worker per thread but this one, started once per module
+        await m.initThreadPool(threads - 1);
+        m.threadPoolReady(threads - 1);
       }
       return m;
     }));
@@ -22,11 +22,12 @@ function wasmBuild(name, threads) {
   return builds.get(name);
 }
 
-/** The CPU threads a load gets by default: the cores the browser reports, minus one for the page
- *  and everything else when there are more than two, at most 8. */
+/** The CPU threads a load gets by default: the cores the browser reports minus one (the page, the
+ *  browser and other apps always use one), at least 1, at most 4. On a 2-core device that is one
+ *  thread: measured on one, 2 threads with the other core busy ran at 0.8–1.0× of one thread. */
 export function defaultThreads() {
   const cores = globalThis.navigator?.hardwareConcurrency || 1;
-  return cores > 2 ? Math.min(cores - 1, 8) : cores;
+  return Math.max(1, Math.min(cores - 1, 4));
 }
 
 /** Whether wasm threads can run here: shared memory (a cross-origin isolated page) and a Worker

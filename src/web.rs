@@ -308,7 +308,8 @@ impl WasmEngine {
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
 
-/// The pool `initThreadPool(n)` started is running: engines loaded from now on may use `n` threads.
+/// The pool `initThreadPool(n)` started is running: engines loaded from now on may use `n`
+/// helper threads besides this one.
 #[cfg(feature = "threads")]
 #[wasm_bindgen(js_name = threadPoolReady)]
 pub fn thread_pool_ready(n: usize) {

@@ -175,6 +175,36 @@ fn qwen_cpu_int8_teacher_forced_logits_near_reference() {
     int8_teacher_forced(&QWEN_CODER);
 }
 
+/// Threads split rows and heads, never a dot product: 1, 2 and 3 threads give the same bits, on
+/// both numerics, over every golden prompt teacher-forced in one pass (long enough that the
+/// attention is split over heads too).
+fn threads_same_bits(f: &Fixture) {
+    let Some(path) = model_path_of(f) else { return };
+    let bytes = std::fs::read(path).expect("read model");
+    for numerics in [Numerics::Int8, Numerics::Exact] {
+        let mut runs = Vec::new();
+        for threads in [1, 2, 3] {
+            let mut e = Engine::load_cpu_with(bytes.clone(), 512, CpuOptions { numerics, threads }).expect("load model");
+            let mut all = Vec::new();
+            for p in golden_of(f)["prompts"].as_array().expect("prompts") {
+                let mut seq = ids(&p["prompt_ids"]);
+                seq.extend(ids(&p["reference_greedy_ids"]));
+                all.extend(e.logits_all(&seq).expect("forward"));
+            }
+            runs.push(all);
+        }
+        for (i, r) in runs.iter().enumerate().skip(1) {
+            let same = r.len() == runs[0].len() && r.iter().zip(&runs[0]).all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "{} {numerics:?}: {} threads differ from 1", f.model.id, i + 1);
+        }
+    }
+}
+
+#[test]
+fn cpu_threads_compute_the_same_bits() {
+    threads_same_bits(&SMOLLM2);
+}
+
 macro_rules! golden_tests {
     ($fixture:expr, $tok:ident, $gpu_tf:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
         #[test]

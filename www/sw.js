@@ -38,6 +38,18 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// Cross-origin isolation (COOP/COEP), which the CPU backend's wasm threads need (shared memory):
+// every response this worker serves carries it, from the cache or the network, so the app is
+// isolated offline and on a host that does not send the headers itself. The app loads nothing
+// from other origins, so require-corp costs it nothing.
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+function isolated(response) {
+  if (response.type === 'opaque' || response.status === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const [k, v] of Object.entries(ISOLATION)) headers.set(k, v);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== 'GET' || url.origin !== self.location.origin) return;
@@ -47,11 +59,11 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(CACHE);
     const key = event.request.mode === 'navigate' ? `${scope.pathname}index.html` : event.request;
     const hit = await cache.match(key, { ignoreSearch: true });
-    if (hit) return hit;
+    if (hit) return isolated(hit);
     const response = await fetch(event.request);
     const shell = ASSETS.some((a) => new URL(a, scope).pathname === url.pathname);
     // Not awaited: the page's streaming compile reads the body while the cache stores its copy.
     if (shell && response.ok) event.waitUntil(cache.put(event.request, response.clone()));
-    return response;
+    return isolated(response);
   })());
 });

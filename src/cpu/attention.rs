@@ -3,7 +3,37 @@
 //! of values in wasm `simd128` (plain loops natively). Twin: `reference::attention`, held to it by
 //! `tests/cpu.rs` (and `tests/cpu_web.rs` for the SIMD build).
 
+use super::pool::Pool;
 use crate::reference::AttentionShape;
+
+/// Work (multiply-adds) below which `forward_on` stays on one thread: a decode step's attention
+/// over fewer than ≈ 60 positions costs less than the threads meeting (SmolLM2: 9 heads of 64).
+const PARALLEL_MIN_WORK: usize = 1 << 15;
+
+/// `forward`, its heads split over the pool's threads when there is enough work (prefill, long
+/// contexts); the same arithmetic per head, so the same bits.
+pub fn forward_on(pool: &Pool, q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -> Vec<f32> {
+    let AttentionShape { heads, hd, pos, .. } = shape;
+    let t = q.len() / (heads * hd);
+    if pool.threads() == 1 || t * (pos + t) * heads * hd < PARALLEL_MIN_WORK {
+        return forward(q, keys, values, shape);
+    }
+    // each head's rows (t, hd), computed apart, then interleaved into (t, heads, hd)
+    let per_head = pool.map(heads, |h| {
+        let qh: Vec<f32> = (0..t).flat_map(|ti| q[(ti * heads + h) * hd..][..hd].iter().copied()).collect();
+        let kv = AttentionShape { heads: 1, kv_heads: 1, hd, pos, capacity: shape.capacity };
+        let base = (h / (heads / shape.kv_heads)) * shape.capacity * hd;
+        let len = shape.capacity * hd;
+        forward(&qh, &keys[base..base + len], &values[base..base + len], kv)
+    });
+    let mut out = vec![0f32; q.len()];
+    for (h, rows) in per_head.iter().enumerate() {
+        for (ti, row) in rows.chunks_exact(hd).enumerate() {
+            out[(ti * heads + h) * hd..][..hd].copy_from_slice(row);
+        }
+    }
+    out
+}
 
 /// Returns (t, heads, hd).
 pub fn forward(q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -> Vec<f32> {

@@ -141,9 +141,8 @@ impl CpuLlama {
         for (l, layer) in self.layers.iter().enumerate() {
             let h = rms_norm(&x, &layer.attn_norm, c.rms_eps);
             let h = Input::new(&h, n_embd, self.numerics);
-            let mut q = layer.wq.forward(&h, pool); // (t, n_head, hd)
-            let mut k = layer.wk.forward(&h, pool); // (t, n_kv, hd)
-            let v = layer.wv.forward(&h, pool); // (t, n_kv, hd)
+            // q (t, n_head, hd), k and v (t, n_kv, hd)
+            let [mut q, mut k, v] = CpuMatrix::forward_many([&layer.wq, &layer.wk, &layer.wv], &h, pool);
             self.rope(&mut q, c.n_head, &cs);
             self.rope(&mut k, c.n_head_kv, &cs);
             let (keys, values) = cache.layer_mut(l);
@@ -156,13 +155,12 @@ impl CpuLlama {
                 }
             }
             let shape = AttentionShape { heads: c.n_head, kv_heads: c.n_head_kv, hd, pos, capacity };
-            let att = attention::forward(&q, keys, values, shape); // (t, n_head, hd)
+            let att = attention::forward_on(pool, &q, keys, values, shape); // (t, n_head, hd)
             let o = layer.wo.forward(&Input::new(&att, c.n_head * hd, self.numerics), pool);
             x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
             let h = rms_norm(&x, &layer.ffn_norm, c.rms_eps);
             let h = Input::new(&h, n_embd, self.numerics);
-            let gate = layer.w_gate.forward(&h, pool);
-            let up = layer.w_up.forward(&h, pool);
+            let [gate, up] = CpuMatrix::forward_many([&layer.w_gate, &layer.w_up], &h, pool);
             let act: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect();
             let down = layer.w_down.forward(&Input::new(&act, c.n_ff, self.numerics), pool);
             x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);

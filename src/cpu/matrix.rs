@@ -92,34 +92,47 @@ impl CpuMatrix {
 
     /// y (n_tok, rows) = x (n_tok, cols) · Wᵀ (+ bias), rows split over the pool's threads.
     pub fn forward(&self, input: &Input<'_>, pool: &Pool) -> Vec<f32> {
+        let [y] = Self::forward_many([self], input, pool);
+        y
+    }
+
+    /// `forward` of several matrices that read the same input (q, k, v; gate, up), in one
+    /// parallel region: `ys[m]` is (n_tok, mats[m].rows).
+    pub fn forward_many<const N: usize>(mats: [&CpuMatrix; N], input: &Input<'_>, pool: &Pool) -> [Vec<f32>; N] {
+        let x = input.x;
+        let sizes: Vec<usize> = mats.iter().map(|m| m.rows).collect();
+        let n_tok = mats.first().map_or(0, |m| x.len() / m.cols);
+        let mut ys = pool.rows_many(&sizes, n_tok, |i, r, out| mats[i].rows_into(input, r, out));
+        for (m, y) in mats.iter().zip(&mut ys) {
+            if let Some(b) = &m.bias {
+                for yt in y.chunks_exact_mut(m.rows) {
+                    yt.iter_mut().zip(b).for_each(|(v, b)| *v += b);
+                }
+            }
+        }
+        std::array::from_fn(|i| std::mem::take(&mut ys[i]))
+    }
+
+    /// Rows `r` of x · Wᵀ into `out` (n_tok, r.len()), without the bias.
+    fn rows_into(&self, input: &Input<'_>, r: Range<usize>, out: &mut [f32]) {
         let (x, cols) = (input.x, self.cols);
-        let n_tok = x.len() / cols;
-        let mut y = match (&self.data, &input.prep) {
+        match (&self.data, &input.prep) {
             (Data::Quant(kind, bytes), prep) => {
                 let rb = kind.row_bytes(cols);
-                let w = bytes.bytes();
-                pool.rows(self.rows, n_tok, |r, out| {
-                    let w = &w[r.start * rb..r.end * rb];
-                    match prep {
-                        Prep::Sums(xsum) => quant_dot::matmul(*kind, w, r.len(), cols, x, xsum, out),
-                        Prep::Q8(q) => q8_dot::matmul(*kind, w, r.len(), q, out),
-                    }
-                })
+                let w = &bytes.bytes()[r.start * rb..r.end * rb];
+                match prep {
+                    Prep::Sums(xsum) => quant_dot::matmul(*kind, w, r.len(), cols, x, xsum, out),
+                    Prep::Q8(q) => q8_dot::matmul(*kind, w, r.len(), q, out),
+                }
             }
-            (Data::Dense(w), _) => pool.rows(self.rows, n_tok, |r, out| {
+            (Data::Dense(w), _) => {
                 for (xt, yt) in x.chunks_exact(cols).zip(out.chunks_exact_mut(r.len())) {
                     for (wr, o) in w[r.start * cols..r.end * cols].chunks_exact(cols).zip(yt.iter_mut()) {
                         *o = wr.iter().zip(xt).map(|(a, b)| a * b).sum();
                     }
                 }
-            }),
-        };
-        if let Some(b) = &self.bias {
-            for yt in y.chunks_exact_mut(self.rows) {
-                yt.iter_mut().zip(b).for_each(|(v, b)| *v += b);
             }
         }
-        y
     }
 
     /// Rows `ids` as f32 (ids.len(), cols): the token embedding lookup.

@@ -12,6 +12,7 @@ pub mod matrix;
 pub mod pool;
 pub mod q8_dot;
 pub mod quant_dot;
+pub mod team;
 
 pub use kv_cache::CpuKvCache;
 pub use llama::{CpuLlama, CpuOptions};

@@ -1,82 +1,87 @@
-//! pool: the CPU backend's threads. A matmul's rows are cut into ranges that the pool's threads
-//! take as they come (work stealing: a thread that is late because its core is busy elsewhere
-//! leaves its ranges to the others instead of holding everyone up; idle threads sleep, they do
-//! not spin). Natively a rayon pool of the requested size. In wasm with the `threads` feature
-//! (shared memory, built with -Z build-std), rayon's global pool of Web Workers that the page
-//! started (`initThreadPool`, then `thread_pool_ready`); the plain wasm build runs on the calling
-//! thread (one thread: the Worker's).
+//! pool: the CPU backend's threads. A matmul's rows are cut into ranges that the threads take as
+//! they come (a thread that is late because its core is busy elsewhere leaves its ranges to the
+//! others instead of holding everyone up); idle threads wait, they do not spin (see `team`). The
+//! calling thread computes too, with `threads - 1` helpers: natively OS threads; in wasm with the
+//! `threads` feature (shared memory, built with -Z build-std) jobs on rayon's global pool of Web
+//! Workers that the page started (`initThreadPool`, then `thread_pool_ready`); the plain wasm
+//! build runs on the calling thread alone (the Worker's).
 
+use super::team::Team;
 use crate::error::HearthError;
+use std::mem::MaybeUninit;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// Rows per range at least: below this, splitting costs more than it saves.
 const MIN_ROWS: usize = 64;
 /// Ranges per thread, so that a late thread's share can be taken by the others.
-#[cfg_attr(all(target_family = "wasm", not(feature = "threads")), allow(dead_code))]
 const RANGES_PER_THREAD: usize = 4;
 
 /// A request for more threads gets this many (no unbounded thread creation from an option).
 const MAX_THREADS: usize = 64;
 
-/// wasm threads: how many Workers rayon's global pool has (0: none started). Set once by the
-/// page after `initThreadPool(n)` resolved; before that nothing may touch the global pool (rayon
-/// would try to spawn OS threads, which wasm has not).
+/// wasm threads: how many helper Workers rayon's global pool has (0: none started). Set once by
+/// the page after `initThreadPool(n)` resolved; before that nothing may touch the global pool
+/// (rayon would try to spawn OS threads, which wasm has not).
 #[cfg(all(target_family = "wasm", feature = "threads"))]
 static WASM_POOL: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// The page started rayon's global pool with `n` Workers (see `web::thread_pool_ready`).
 #[cfg(all(target_family = "wasm", feature = "threads"))]
 pub fn wasm_pool_ready(n: usize) {
-    WASM_POOL.store(n.min(MAX_THREADS), std::sync::atomic::Ordering::Release);
+    WASM_POOL.store(n.min(MAX_THREADS), std::sync::atomic::Ordering::SeqCst);
 }
 
-/// The Workers rayon's global pool has in this wasm build (0 without threads).
+/// The helper Workers rayon's global pool has in this wasm build (0 without threads).
 pub fn wasm_pool_threads() -> usize {
     #[cfg(all(target_family = "wasm", feature = "threads"))]
-    return WASM_POOL.load(std::sync::atomic::Ordering::Acquire);
+    return WASM_POOL.load(std::sync::atomic::Ordering::SeqCst);
     #[cfg(not(all(target_family = "wasm", feature = "threads")))]
     0
 }
 
-enum Exec {
-    /// One thread: the caller's.
-    Caller,
-    #[cfg(not(target_family = "wasm"))]
-    Own(rayon::ThreadPool),
-    /// rayon's global pool (wasm threads: the page's Workers).
-    #[cfg(all(target_family = "wasm", feature = "threads"))]
-    Global,
-}
-
 pub struct Pool {
     threads: usize,
-    exec: Exec,
+    team: Option<Arc<Team>>, // None: one thread, the caller's
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(team) = &self.team {
+            team.stop();
+        }
+    }
 }
 
 impl Pool {
-    /// A pool of `threads` (1..=64). The wasm build has at most the Workers the page started
-    /// (one, the caller, without the `threads` build).
+    /// A pool of `threads` (1..=64): the caller and `threads - 1` helpers. The wasm build has
+    /// at most the Workers the page started, plus the caller (one thread without the `threads` build).
     pub fn new(threads: usize) -> Result<Self, HearthError> {
-        let threads = threads.clamp(1, MAX_THREADS);
         #[cfg(not(target_family = "wasm"))]
-        {
-            if threads == 1 {
-                return Ok(Pool { threads, exec: Exec::Caller });
-            }
-            let p = rayon::ThreadPoolBuilder::new().num_threads(threads).thread_name(|i| format!("hearth-cpu-{i}")).build();
-            let p = p.map_err(|e| HearthError::InvalidRequest(format!("cannot start {threads} threads: {e}")))?;
-            Ok(Pool { threads, exec: Exec::Own(p) })
-        }
+        let threads = threads.clamp(1, MAX_THREADS);
         #[cfg(target_family = "wasm")]
-        {
-            let threads = threads.min(wasm_pool_threads().max(1));
-            #[cfg(feature = "threads")]
-            if threads > 1 {
-                return Ok(Pool { threads, exec: Exec::Global });
-            }
-            let _ = threads;
-            Ok(Pool { threads: 1, exec: Exec::Caller })
+        let threads = threads.clamp(1, MAX_THREADS).min(wasm_pool_threads() + 1);
+        if threads == 1 {
+            return Ok(Pool { threads, team: None });
         }
+        let team = Arc::new(Team::default());
+        let pool = Pool { threads, team: Some(team.clone()) }; // dropped on an error below: stops the helpers started
+        for i in 1..threads {
+            let team = team.clone();
+            #[cfg(not(target_family = "wasm"))]
+            std::thread::Builder::new()
+                .name(format!("hearth-cpu-{i}"))
+                .spawn(move || team.helper())
+                .map_err(|e| HearthError::InvalidRequest(format!("cannot start {threads} threads: {e}")))?;
+            #[cfg(all(target_family = "wasm", feature = "threads"))]
+            {
+                let _ = i;
+                rayon::spawn(move || team.helper());
+            }
+            #[cfg(all(target_family = "wasm", not(feature = "threads")))]
+            let _ = (i, team);
+        }
+        Ok(pool)
     }
 
     /// The threads this pool computes on.
@@ -85,7 +90,7 @@ impl Pool {
     }
 
     /// The threads a machine should use by default: its cores, minus one for everything else
-    /// when it has more than two, at most 8. In wasm: the Workers the page started (1 without).
+    /// when it has more than two, at most 8. In wasm: the Workers the page started, plus the caller.
     pub fn default_threads() -> usize {
         #[cfg(not(target_family = "wasm"))]
         {
@@ -93,39 +98,67 @@ impl Pool {
             if cores > 2 { (cores - 1).min(8) } else { cores }
         }
         #[cfg(target_family = "wasm")]
-        wasm_pool_threads().max(1)
+        (wasm_pool_threads() + 1)
+    }
+
+    /// `f(i)` for i in 0..n, spread over the pool's threads; results in order.
+    pub fn map<R: Send>(&self, n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+        let Some(team) = self.team.as_ref().filter(|_| n > 1) else { return (0..n).map(f).collect() };
+        let mut out: Vec<MaybeUninit<R>> = (0..n).map(|_| MaybeUninit::uninit()).collect();
+        let slots = Slots(out.as_mut_ptr());
+        // SAFETY: the team runs each i in 0..n exactly once, each writing only its own slot, and
+        // `region` returns after all of them (or panics, leaving `out` uninitialised and unread).
+        team.region(n, &|i| unsafe { slots.write(i, f(i)) });
+        out.into_iter().map(|r| unsafe { r.assume_init() }).collect()
     }
 
     /// y (n_tok, rows), each range of rows computed by `f(range, out)` into `out` (n_tok, range.len()).
-    pub fn rows(&self, rows: usize, n_tok: usize, f: impl Fn(Range<usize>, &mut [f32]) + Sync) -> Vec<f32> {
-        let mut y = vec![0f32; n_tok * rows];
-        #[cfg_attr(all(target_family = "wasm", not(feature = "threads")), allow(unused_variables))]
-        let split = rows >= 2 * MIN_ROWS;
-        match &self.exec {
-            #[cfg(not(target_family = "wasm"))]
-            Exec::Own(pool) if split => pool.install(|| split_rows(self.threads, rows, n_tok, &f, &mut y)),
-            #[cfg(all(target_family = "wasm", feature = "threads"))]
-            Exec::Global if split => split_rows(self.threads, rows, n_tok, &f, &mut y),
-            _ => f(0..rows, &mut y),
+    pub fn rows(&self, rows: usize, n_tok: usize, f: impl Fn(Range<usize>, &mut [f32]) + Sync + Send) -> Vec<f32> {
+        let mut ys = self.rows_many(&[rows], n_tok, |_, r, out| f(r, out));
+        ys.pop().unwrap_or_default()
+    }
+
+    /// Several matrices' rows in one parallel region (q, k and v; gate and up): `ys[m]` is
+    /// (n_tok, sizes[m]), each range of matrix m's rows computed by `f(m, range, out)` into `out`
+    /// (n_tok, range.len()). One region instead of several: fewer times the threads meet.
+    pub fn rows_many(&self, sizes: &[usize], n_tok: usize, f: impl Fn(usize, Range<usize>, &mut [f32]) + Sync + Send) -> Vec<Vec<f32>> {
+        let total: usize = sizes.iter().sum();
+        if self.threads == 1 || total < 2 * MIN_ROWS {
+            return sizes.iter().enumerate().map(|(m, &rows)| {
+                let mut y = vec![0f32; n_tok * rows];
+                f(m, 0..rows, &mut y);
+                y
+            }).collect();
         }
-        y
+        let len = total.div_ceil(self.threads * RANGES_PER_THREAD).max(MIN_ROWS);
+        let tasks: Vec<(usize, Range<usize>)> = sizes.iter().enumerate()
+            .flat_map(|(m, &rows)| (0..rows).step_by(len).map(move |s| (m, s..(s + len).min(rows))))
+            .collect();
+        let parts = self.map(tasks.len(), |i| {
+            let (m, r) = &tasks[i];
+            let mut out = vec![0f32; n_tok * r.len()];
+            f(*m, r.clone(), &mut out);
+            out
+        });
+        let mut ys: Vec<Vec<f32>> = sizes.iter().map(|&rows| vec![0f32; n_tok * rows]).collect();
+        for ((m, r), part) in tasks.iter().zip(&parts) {
+            let rows = sizes[*m];
+            for (t, src) in part.chunks_exact(r.len()).enumerate() {
+                ys[*m][t * rows + r.start..t * rows + r.end].copy_from_slice(src);
+            }
+        }
+        ys
     }
 }
 
-/// `Pool::rows` on the current rayon pool: ranges of rows, each into its own buffer, then into y.
-#[cfg(any(not(target_family = "wasm"), feature = "threads"))]
-fn split_rows(threads: usize, rows: usize, n_tok: usize, f: &(impl Fn(Range<usize>, &mut [f32]) + Sync), y: &mut [f32]) {
-    use rayon::prelude::*;
-    let len = rows.div_ceil(threads * RANGES_PER_THREAD).max(MIN_ROWS);
-    let ranges: Vec<Range<usize>> = (0..rows).step_by(len).map(|s| s..(s + len).min(rows)).collect();
-    let parts: Vec<Vec<f32>> = ranges.par_iter().map(|r| {
-        let mut out = vec![0f32; n_tok * r.len()];
-        f(r.clone(), &mut out);
-        out
-    }).collect();
-    for (r, part) in ranges.iter().zip(&parts) {
-        for (t, src) in part.chunks_exact(r.len()).enumerate() {
-            y[t * rows + r.start..t * rows + r.end].copy_from_slice(src);
-        }
+/// `Pool::map`'s results, written by the team's threads.
+struct Slots<R>(*mut MaybeUninit<R>);
+// SAFETY: each thread writes a different slot (see `Pool::map`).
+unsafe impl<R: Send> Sync for Slots<R> {}
+impl<R> Slots<R> {
+    /// # Safety
+    /// `i` in bounds, written once, by one thread.
+    unsafe fn write(&self, i: usize, r: R) {
+        unsafe { (*self.0.add(i)).write(r) };
     }
 }
