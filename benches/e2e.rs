@@ -7,19 +7,19 @@ mod common;
 use common::prompt_text;
 use hearth::engine::{default_model_path, Engine, PREFILL_CHUNK};
 use hearth::gpu;
+use hearth::kernels::Family;
 use hearth::sampler::argmax;
 use std::time::Instant;
 
 const PROMPT_TOKENS: usize = 512;
 const DECODE_TOKENS: usize = 128;
 
-fn main() {
-    let model = default_model_path();
-    let gpu = gpu::device().unwrap_or_else(|e| panic!("no GPU adapter: {e}"));
+/// Load time, prefill tok/s over `ids`, decode tok/s for DECODE_TOKENS and hearth's kernel
+/// launches a decoded token, with `family`'s kernels.
+fn run(bytes: &[u8], gpu: &gpu::Gpu, ids: &[u32], family: Family) -> (f64, f64, f64, f64) {
     let start = Instant::now();
-    let engine = Engine::load_file(&model, PROMPT_TOKENS + DECODE_TOKENS + 8).unwrap_or_else(|e| panic!("load {}: {e}", model.display()));
+    let engine = Engine::load_with_family(bytes, gpu, PROMPT_TOKENS + DECODE_TOKENS + 8, family).unwrap_or_else(|e| panic!("load: {e}"));
     let load_s = start.elapsed().as_secs_f64();
-    let ids: Vec<u32> = engine.tokenizer.encode(&prompt_text()).expect("encode")[..PROMPT_TOKENS].to_vec();
     let m = engine.gpu_model().expect("the GPU backend");
 
     // Warm-up: compile every pipeline once (prefill and decode shapes).
@@ -37,23 +37,44 @@ fn main() {
     let prefill_s = start.elapsed().as_secs_f64();
 
     let start = Instant::now();
+    let launches0 = gpu::launches();
     for _ in 0..DECODE_TOKENS {
         let next = argmax(&logits);
         logits = gpu::read_f32(m.forward(&[next], &mut cache, false).expect("decode")).expect("read");
     }
     let decode_s = start.elapsed().as_secs_f64();
-    let ours = (load_s, PROMPT_TOKENS as f64 / prefill_s, DECODE_TOKENS as f64 / decode_s);
+    let per_token = (gpu::launches() - launches0) as f64 / DECODE_TOKENS as f64;
+    (load_s, PROMPT_TOKENS as f64 / prefill_s, DECODE_TOKENS as f64 / decode_s, per_token)
+}
+
+fn main() {
+    let model = default_model_path();
+    let gpu = gpu::device().unwrap_or_else(|e| panic!("no GPU adapter: {e}"));
+    let bytes = std::fs::read(&model).unwrap_or_else(|e| panic!("read {}: {e}", model.display()));
+    let tokenizer = hearth::tokenizer::Tokenizer::from_gguf(&hearth::gguf::Gguf::parse(&bytes).expect("parse")).expect("tokenizer");
+    let ids: Vec<u32> = tokenizer.encode(&prompt_text()).expect("encode")[..PROMPT_TOKENS].to_vec();
+    // The adapter's own family first (what `auto` runs), then the other, in the same run.
+    let own = Family::for_adapter(gpu.software);
+    let other = if own == Family::Wide { Family::Narrow } else { Family::Wide };
+    let families = if std::env::var_os("HEARTH_KERNELS").is_some() { vec![own] } else { vec![own, other] };
 
     println!("model: {}\nadapter: {}\nprompt: {PROMPT_TOKENS} tokens, decode: {DECODE_TOKENS} tokens (greedy)\n", model.display(), gpu.adapter);
-    println!("| engine | load s | prefill tok/s | decode tok/s |");
-    println!("|---|---|---|---|");
-    println!("| hearth (wgpu, {}) | {:.2} | {:.1} | {:.1} |", gpu.adapter.split(" (").next().unwrap_or("?"), ours.0, ours.1, ours.2);
+    println!("| engine | kernels | load s | prefill tok/s | decode tok/s | hearth launches / token |");
+    println!("|---|---|---|---|---|---|");
+    let mut ours = (0.0, 0.0, 0.0, 0.0);
+    for (i, &family) in families.iter().enumerate() {
+        let r = run(&bytes, &gpu, &ids, family);
+        if i == 0 {
+            ours = r;
+        }
+        println!("| hearth (wgpu, {}) | {} | {:.2} | {:.1} | {:.1} | {:.0} |", gpu.adapter.split(" (").next().unwrap_or("?"), family.name(), r.0, r.1, r.2, r.3);
+    }
 
     // llama.cpp on the same GGUF and ids, if installed.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     match common::llamacpp(&model, &ids, DECODE_TOKENS, threads) {
         Ok((load, prefill, decode)) => {
-            println!("| llama.cpp (CPU, {threads} threads) | {load:.2} | {prefill:.1} | {decode:.1} |");
+            println!("| llama.cpp (CPU, {threads} threads) | | {load:.2} | {prefill:.1} | {decode:.1} | |");
             println!("\nhearth / llama.cpp: prefill {:.2}×, decode {:.2}×", ours.1 / prefill, ours.2 / decode);
         }
         Err(why) => println!("\n({why})"),

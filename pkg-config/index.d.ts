@@ -139,6 +139,12 @@ export interface EngineInfo {
   wasmBuild: 'webgpu' | 'cpu' | 'cpu-threads';
   /** The CPU backend's threads (null on WebGPU). */
   threads: number | null;
+  /** Why `backend: 'auto'` runs on the CPU: no WebGPU adapter, a software one (SwiftShader), or a
+   *  hardware adapter that failed hearth's kernel self-test (every kernel is checked against its
+   *  CPU twin on the device before the first completion). null on WebGPU, or when 'cpu' was asked
+   *  for. `backend: 'webgpu'` on an adapter that fails the self-test rejects with
+   *  `webgpu_unavailable`. */
+  gpuFallback: string | null;
 }
 
 export interface Engine {

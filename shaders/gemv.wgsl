@@ -2,7 +2,7 @@
 // `SubBlocks`). This is the shared body: it is compiled after one file of shaders/blocks/, which
 // defines the format's decode:
 //   const SC_WORDS: u32                              scale words per 32 weights
-//   fn block_weights(i: u32) -> array<vec4<f32>, 8>  the 32 weights of sub-block i = row * nb + b
+//   fn block_weights(r, b, nb: u32) -> array<vec4<f32>, 8>  the 32 weights of row r's block b of nb
 // Layout, nb = cols / 32 sub-blocks a row: qs (rows, nb) one vec4<u32> of values each;
 // sc (rows, nb, SC_WORDS) u32.
 // Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
@@ -39,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         for (var i = 0u; i < R; i++) {
             let r = min(r0 + i, rows - 1u); // rows past the end recompute the last row
-            let w = block_weights(r * nb + b);
+            let w = block_weights(r, b, nb);
             acc[i] += dot(w[0], xs[0]) + dot(w[1], xs[1]) + dot(w[2], xs[2]) + dot(w[3], xs[3])
                     + dot(w[4], xs[4]) + dot(w[5], xs[5]) + dot(w[6], xs[6]) + dot(w[7], xs[7]);
         }

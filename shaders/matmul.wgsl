@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var w: array<vec4<f32>, R * 8u>; // (R, 32) decoded weights of sub-block b
         for (var i = 0u; i < R; i++) {
             let r = min(r0 + i, rows - 1u); // rows past the end recompute the last row
-            let wi = block_weights(r * nb + b);
+            let wi = block_weights(r, b, nb);
             for (var k = 0u; k < 8u; k++) {
                 w[i * 8u + k] = wi[k];
             }

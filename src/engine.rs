@@ -266,9 +266,15 @@ impl Engine {
     /// Parse, repack and upload a GGUF model held in memory.
     #[cfg(feature = "gpu")]
     pub fn load(bytes: &[u8], gpu: &Gpu, context: usize) -> Result<Self, HearthError> {
+        Self::load_with_family(bytes, gpu, context, crate::kernels::Family::for_adapter(gpu.software))
+    }
+
+    /// The same with `family`'s kernels whatever the adapter (tests hold both to the fixtures).
+    #[cfg(feature = "gpu")]
+    pub fn load_with_family(bytes: &[u8], gpu: &Gpu, context: usize, family: crate::kernels::Family) -> Result<Self, HearthError> {
         let g = Gguf::parse(bytes)?;
         let tokenizer = Tokenizer::from_gguf(&g)?;
-        let model = Llama::load(&g, gpu)?;
+        let model = Llama::load_with(&g, gpu, family)?;
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let backend = Backend::Gpu { model, cache };

@@ -61,21 +61,35 @@ type GpuDevice = gpu::Gpu;
 #[cfg(not(feature = "gpu"))]
 enum GpuDevice {}
 
-/// Where the model will run: a WebGPU device, or `None` for the CPU.
-async fn choose_backend(options: &LoadOptions) -> Result<Option<GpuDevice>, JsValue> {
+/// Where the model will run: a WebGPU device, or `None` for the CPU; and, when `auto` chose the
+/// CPU, why (`info().gpuFallback`). A hardware adapter is trusted only after every kernel passed
+/// its numeric self-test on it (kernels/self_test.rs); `webgpu` asked for explicitly fails with
+/// `webgpu_unavailable` where `auto` would fall back.
+async fn choose_backend(options: &LoadOptions) -> Result<(Option<GpuDevice>, Option<String>), JsValue> {
     match options.backend.as_deref().unwrap_or("auto") {
-        "cpu" => Ok(None),
+        "cpu" => Ok((None, None)),
         #[cfg(feature = "gpu")]
-        "webgpu" => gpu::device_async().await.map(Some).map_err(js_error),
+        "webgpu" => {
+            let g = gpu::device_async().await.map_err(js_error)?;
+            crate::kernels::self_test::run(&g.device, crate::kernels::Family::for_adapter(g.software)).await.map_err(js_error)?;
+            Ok((Some(g), None))
+        }
         // A software adapter (SwiftShader) runs our kernels slower than the wasm CPU path does
         // (measured: 4.5 vs 24 tok/s decode on the same 2-core machine), so auto skips it.
         #[cfg(feature = "gpu")]
-        "auto" => Ok(gpu::device_async().await.ok().filter(|g| !g.software)),
+        "auto" => Ok(match gpu::device_async().await {
+            Err(e) => (None, Some(e.to_string())),
+            Ok(g) if g.software => (None, Some(format!("software adapter ({}): the CPU backend is faster", g.adapter))),
+            Ok(g) => match crate::kernels::self_test::run(&g.device, crate::kernels::Family::for_adapter(false)).await {
+                Ok(()) => (Some(g), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+        }),
         // The package loads this build only where the CPU will run (see pkg-config/local.js).
         #[cfg(not(feature = "gpu"))]
         "webgpu" => Err(js_error(HearthError::GpuUnavailable("hearth's CPU-only build has no WebGPU backend".into()))),
         #[cfg(not(feature = "gpu"))]
-        "auto" => Ok(None),
+        "auto" => Ok((None, Some("no hardware WebGPU adapter: the package loaded the CPU build".into()))),
         other => Err(js_error(HearthError::InvalidRequest(format!("backend {other:?}: expected auto, webgpu or cpu")))),
     }
 }
@@ -134,6 +148,9 @@ struct Info {
     wasm_build: &'static str,
     /// The CPU backend's threads (`null` on WebGPU).
     threads: Option<usize>,
+    /// Why `backend: 'auto'` runs on the CPU (no adapter, a software one, or one that failed the
+    /// kernel self-test); `null` on WebGPU or when the CPU was asked for.
+    gpu_fallback: Option<String>,
     /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
     wasm_memory_bytes: f64,
 }
@@ -170,6 +187,7 @@ pub struct WasmEngine {
     source: String,
     load_ms: f64,
     load: LoadInfo,
+    gpu_fallback: Option<String>,
 }
 
 impl WasmEngine {
@@ -210,9 +228,9 @@ impl WasmEngine {
     pub async fn load(bytes: Uint8Array, options: JsValue, on_progress: Option<Function>) -> Result<WasmEngine, JsValue> {
         let t0 = js_sys::Date::now();
         let options = load_options(options)?;
-        let gpu = choose_backend(&options).await?;
+        let (gpu, gpu_fallback) = choose_backend(&options).await?;
         let engine = Self::from_bytes(bytes.to_vec(), gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default() })
+        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default(), gpu_fallback })
     }
 
     /// Load the model at `url`: from the IndexedDB store when it is there (no network), else
@@ -224,7 +242,7 @@ impl WasmEngine {
         let id = options.id.clone().unwrap_or_else(|| store::id_for_url(&url));
         let chunk = options.chunk_size.unwrap_or(store::DEFAULT_CHUNK);
         // Decide the backend first: asking for WebGPU when there is none fails before downloading.
-        let gpu = choose_backend(&options).await?;
+        let (gpu, gpu_fallback) = choose_backend(&options).await?;
         let mut report = |p: store::Progress| progress(&on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
         let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal.as_ref(), &mut report).await.map_err(js_error)?;
         let source = match (stats.downloaded, stats.resumed_at) {
@@ -239,7 +257,7 @@ impl WasmEngine {
             attempts: stats.attempts,
         };
         let engine = Self::from_bytes(bytes, gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0, load })
+        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0, load, gpu_fallback })
     }
 
     /// Run a completion: `{ prompt, suffix, mode, language, maxPrefixTokens, maxSuffixTokens, maxTokens, temperature,
@@ -279,7 +297,7 @@ impl WasmEngine {
         })
     }
 
-    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, wasmMemoryBytes }`
+    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, threads, gpuFallback, wasmMemoryBytes }`
     pub fn info(&self) -> Result<JsValue, JsValue> {
         let e = &self.engine;
         to_js(&Info {
@@ -298,6 +316,7 @@ impl WasmEngine {
             load: self.load,
             wasm_build: if cfg!(feature = "gpu") { "webgpu" } else if cfg!(feature = "threads") { "cpu-threads" } else { "cpu" },
             threads: e.backend.cpu_threads(),
+            gpu_fallback: self.gpu_fallback.clone(),
             wasm_memory_bytes: wasm_memory_bytes(),
         })
     }

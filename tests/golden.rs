@@ -9,6 +9,7 @@ use common::{golden_of, ids, model_path_of, Fixture, QWEN_CODER, SMOLLM2};
 use hearth::cpu::{CpuOptions, Numerics};
 use hearth::engine::{CompletionRequest, Engine};
 use hearth::gguf::Gguf;
+use hearth::kernels::Family;
 use hearth::tokenizer::Tokenizer;
 use serde_json::Value;
 
@@ -22,6 +23,14 @@ fn gpu_engine(f: &Fixture) -> Option<Engine> {
     let path = model_path_of(f)?;
     common::gpu()?;
     Some(Engine::load_file(&path, 512).expect("load model"))
+}
+
+/// The GPU backend with the other kernel family (wide on a software adapter): both families
+/// are held to the fixtures on the adapters CI has.
+fn gpu_engine_wide(f: &Fixture) -> Option<Engine> {
+    let path = model_path_of(f)?;
+    let gpu = common::gpu()?;
+    Some(Engine::load_with_family(&std::fs::read(path).expect("read model"), &gpu, 512, Family::Wide).expect("load model"))
 }
 
 /// The same model on the CPU backend (no GPU needed), exact (f32 activations) or fast (int8).
@@ -97,7 +106,8 @@ fn teacher_forced(f: &Fixture, mut engine: Engine) {
         let row = &logits[(n_prompt - 1) * n_vocab..n_prompt * n_vocab];
         check_top(&format!("{:?} first generated top50", p["prompt"]), row, &p["first_generated_top50"], &mut worst);
     }
-    eprintln!("{} {}: worst logit difference vs float64 reference: {worst:.3e}", f.model.id, engine.backend.name());
+    let family = engine.gpu_model().map_or("", |m| m.family().name());
+    eprintln!("{} {} {family}: worst logit difference vs float64 reference: {worst:.3e}", f.model.id, engine.backend.name());
 }
 
 fn greedy(f: &Fixture, mut engine: Engine) {
@@ -206,7 +216,7 @@ fn cpu_threads_compute_the_same_bits() {
 }
 
 macro_rules! golden_tests {
-    ($fixture:expr, $tok:ident, $gpu_tf:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
+    ($fixture:expr, $tok:ident, $gpu_tf:ident, $gpu_wide_tf:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
         #[test]
         fn $tok() {
             tokenization(&$fixture);
@@ -214,6 +224,11 @@ macro_rules! golden_tests {
         #[test]
         fn $gpu_tf() {
             let Some(e) = gpu_engine(&$fixture) else { return };
+            teacher_forced(&$fixture, e);
+        }
+        #[test]
+        fn $gpu_wide_tf() {
+            let Some(e) = gpu_engine_wide(&$fixture) else { return };
             teacher_forced(&$fixture, e);
         }
         #[test]
@@ -238,6 +253,7 @@ golden_tests!(
     SMOLLM2,
     tokenization_matches_reference,
     teacher_forced_logits_match_reference,
+    wide_kernels_teacher_forced_logits_match_reference,
     cpu_teacher_forced_logits_match_reference,
     greedy_decoding_matches_reference,
     cpu_greedy_decoding_matches_reference
@@ -247,6 +263,7 @@ golden_tests!(
     QWEN_CODER,
     qwen_tokenization_matches_reference,
     qwen_teacher_forced_logits_match_reference,
+    qwen_wide_kernels_teacher_forced_logits_match_reference,
     qwen_cpu_teacher_forced_logits_match_reference,
     qwen_greedy_fim_decoding_matches_reference,
     qwen_cpu_greedy_fim_decoding_matches_reference

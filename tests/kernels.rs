@@ -9,7 +9,7 @@ mod cpu_checks;
 use common::TestRng;
 use cpu_checks::Rng;
 use hearth::gpu::{self, Gpu};
-use hearth::kernels::{self, QuantMatrix};
+use hearth::kernels::{self, Family, QuantMatrix};
 use hearth::quant::{QuantKind, QK};
 
 /// Allowed |gpu − reference| relative to Σ|w·x| of the output. Measured worst on lavapipe:
@@ -40,11 +40,15 @@ fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -
 
 
 fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
+    check_family(gpu, kind, n_tok, matmul, Family::Narrow);
+}
+
+fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: Family) {
     let mut rng = TestRng::new(7 + kind as u64);
     for &(cols, rows) in shapes(kind) {
         let bytes = random_matrix(kind, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
-        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
+        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(family);
         let xt = gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]);
         let y = if matmul { m.forward_matmul(xt) } else { m.forward(xt) }.expect("launch");
         assert_eq!(y.dims(), [n_tok, rows]);
@@ -61,7 +65,7 @@ fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
                 cols, rows, got[i], want[i]
             );
         }
-        eprintln!("{kind:?} {}: {cols}x{rows} tokens {n_tok}: worst rel err {worst:.2e}", if matmul { "matmul" } else { "gemv" });
+        eprintln!("{kind:?} {} {}: {cols}x{rows} tokens {n_tok}: worst rel err {worst:.2e}", family.name(), if matmul { "matmul" } else { "gemv" });
     }
 }
 
@@ -87,6 +91,28 @@ kernel_test!(matmul_q8_0_long_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[
 kernel_test!(matmul_q4_0_short_matches_reference, QuantKind::Q4_0, MATMUL_TOKENS[2], true);
 kernel_test!(matmul_q4_1_short_matches_reference, QuantKind::Q4_1, MATMUL_TOKENS[2], true);
 kernel_test!(matmul_q8_0_short_matches_reference, QuantKind::Q8_0, MATMUL_TOKENS[2], true);
+/// The wide family (hardware GPUs: many invocations a row, a workgroup reduction), every format.
+/// GEMV (one token) and the 64×64-tile matmul: 70 tokens (two token tiles, the second partial)
+/// and a keystroke's 3.
+macro_rules! wide_test {
+    ($name:ident, $kind:expr) => {
+        #[test]
+        fn $name() {
+            let Some(gpu) = common::gpu() else { return };
+            check_family(&gpu, $kind, 1, false, Family::Wide);
+            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[0], true, Family::Wide);
+            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[1], true, Family::Wide);
+        }
+    };
+}
+const WIDE_MATMUL_TOKENS: [usize; 2] = [70, 3];
+
+wide_test!(wide_q4_0_matches_reference, QuantKind::Q4_0);
+wide_test!(wide_q4_1_matches_reference, QuantKind::Q4_1);
+wide_test!(wide_q8_0_matches_reference, QuantKind::Q8_0);
+wide_test!(wide_q5_0_matches_reference, QuantKind::Q5_0);
+wide_test!(wide_q4_k_matches_reference, QuantKind::Q4K);
+wide_test!(wide_q6_k_matches_reference, QuantKind::Q6K);
 kernel_test!(gemv_q5_0_matches_reference, QuantKind::Q5_0, 1, false);
 kernel_test!(gemv_q4_k_matches_reference, QuantKind::Q4K, 1, false);
 kernel_test!(gemv_q6_k_matches_reference, QuantKind::Q6K, 1, false);
@@ -185,5 +211,25 @@ fn repack_is_lossless() {
                 }
             }
         }
+    }
+}
+
+/// The load-time self-test passes on this adapter in both families, and a wrong result from any
+/// kernel fails it with a typed error (so `auto` falls back to the CPU).
+#[test]
+fn self_test_passes_here_and_catches_a_wrong_kernel() {
+    let Some(gpu) = common::gpu() else { return };
+    for family in [Family::Narrow, Family::Wide] {
+        futures_lite::future::block_on(kernels::self_test::run(&gpu.device, family)).unwrap_or_else(|e| panic!("{family:?}: {e}"));
+        // One output of one readback off by 1% of its value (a wrong weight moves one by more).
+        let seen = std::sync::atomic::AtomicUsize::new(0);
+        let tamper = |v: &mut Vec<f32>| {
+            if seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 3 {
+                v[5] += 1e-2 * v[5].abs().max(1.0);
+            }
+        };
+        let err = futures_lite::future::block_on(kernels::self_test::run_with(&gpu.device, family, &tamper)).expect_err("a wrong output must fail");
+        assert_eq!(err.code(), "webgpu_unavailable");
+        assert!(err.to_string().contains("self-test"), "{err}");
     }
 }

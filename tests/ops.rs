@@ -5,7 +5,7 @@ mod common;
 
 use common::TestRng;
 use hearth::gpu::{self, Gpu};
-use hearth::kernels::{attention, qkv_split, rms_norm, swiglu};
+use hearth::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu};
 use hearth::reference;
 
 /// Allowed |gpu − reference| relative to the largest |reference| of the case. Measured worst on
@@ -71,10 +71,21 @@ fn qkv_split_matches_reference() {
 
 #[test]
 fn attention_matches_reference() {
+    attention_cases(false, 96, &[(1, 0), (1, 70), (7, 40)]);
+}
+
+/// The wide family's split attention: chunk edges (63, 64, 65 keys), a prefill chunk over
+/// several chunks, and a decode step at 2k context (32 chunks to merge).
+#[test]
+fn flash_decode_matches_reference() {
+    attention_cases(true, 2048, &[(1, 0), (1, 62), (1, 63), (1, 64), (7, 40), (70, 100), (1, 2047)]);
+}
+
+fn attention_cases(flash: bool, capacity: usize, cases: &[(usize, usize)]) {
     let Some(g) = gpu() else { return };
     let mut rng = TestRng::new(3);
-    let (heads, kv_heads, hd, capacity) = (9, 3, 64, 96);
-    for (t, pos) in [(1, 0), (1, 70), (7, 40)] {
+    let (heads, kv_heads, hd) = (9, 3, 64);
+    for &(t, pos) in cases {
         let q = random(&mut rng, t * heads * hd, -1.0, 1.0);
         // rows past pos + t hold large garbage: reading them would show
         let mut k = random(&mut rng, kv_heads * capacity * hd, -1.0, 1.0);
@@ -89,9 +100,10 @@ fn attention_matches_reference() {
         }
         let kt = gpu::tensor_from_f32(&g.device, k.clone(), [kv_heads, capacity, hd]);
         let vt = gpu::tensor_from_f32(&g.device, v.clone(), [kv_heads, capacity, hd]);
-        let out = attention::forward(gpu::tensor_from_f32(&g.device, q.clone(), [t, heads, hd]), &kt, &vt, pos).expect("launch");
+        let qt = gpu::tensor_from_f32(&g.device, q.clone(), [t, heads, hd]);
+        let out = if flash { flash_decode::forward(qt, &kt, &vt, pos) } else { attention::forward(qt, &kt, &vt, pos) }.expect("launch");
         let want = reference::attention(&q, &k, &v, reference::AttentionShape { heads, kv_heads, hd, pos, capacity });
-        check(&format!("attention t={t} pos={pos}"), &gpu::read_f32(out).expect("read"), &want);
+        check(&format!("attention flash={flash} t={t} pos={pos}"), &gpu::read_f32(out).expect("read"), &want);
     }
 }
 

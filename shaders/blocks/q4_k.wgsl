@@ -4,7 +4,8 @@
 
 const SC_WORDS: u32 = 2u;
 
-fn block_weights(i: u32) -> array<vec4<f32>, 8> {
+fn block_weights(r: u32, b: u32, nb: u32) -> array<vec4<f32>, 8> {
+    let i = r * nb + b;
     let q = qs[i];
     let d = bitcast<f32>(sc[i * SC_WORDS]);
     let m = bitcast<f32>(sc[i * SC_WORDS + 1u]);

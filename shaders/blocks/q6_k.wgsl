@@ -5,7 +5,8 @@
 
 const SC_WORDS: u32 = 4u;
 
-fn block_weights(i: u32) -> array<vec4<f32>, 8> {
+fn block_weights(r: u32, b: u32, nb: u32) -> array<vec4<f32>, 8> {
+    let i = r * nb + b;
     let q = qs[i];
     let h0 = sc[i * SC_WORDS];
     let h1 = sc[i * SC_WORDS + 1u];

@@ -110,8 +110,17 @@ pub fn launch<const D: usize>(
     Tensor::from_primitive::<CubeBackend>(out)
 }
 
+static LAUNCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// hearth's own kernel launches so far in this process (benchmarks report launches a token;
+/// burn's own ops, such as a residual add, are not counted).
+pub fn launches() -> u64 {
+    LAUNCHES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Launch `kernel` with `args` bound in order and `params` last; it writes into its arguments.
 pub fn launch_in_place(kernel: &Kernel, groups: (u32, u32, u32), args: &[Arg<'_>], params: &[u32], like: &CubeTensor) {
+    LAUNCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let client = &like.client;
     let mut bindings = Vec::with_capacity(args.len() + 1);
     for a in args {

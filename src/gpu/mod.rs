@@ -21,7 +21,7 @@ pub use ctors::run_constructors_once;
 #[cfg(all(feature = "gpu", not(target_family = "wasm")))]
 pub use launch::read_f32;
 #[cfg(feature = "gpu")]
-pub use launch::{launch, launch_in_place, primitive, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Kernel, Wgsl};
+pub use launch::{launch, launch_in_place, launches, primitive, read_f32_async, tensor_from_f32, upload_u32, Arg, GpuBuffer, Kernel, Wgsl};
 
 /// burn's tensor types, re-exported so the model names them through one place.
 #[cfg(feature = "gpu")]

@@ -5,17 +5,21 @@
 //! `reference.rs`, held by `tests/ops.rs`.
 
 pub mod attention;
+pub mod flash_decode;
 pub mod gemv;
+pub mod gemv_wide;
 pub mod gemv_q4_0;
 pub mod gemv_q4_1;
 pub mod gemv_q8_0;
 pub mod matmul;
+pub mod matmul_wide;
 pub mod matmul_q4_0;
 pub mod matmul_q4_1;
 pub mod matmul_q8_0;
 pub mod qkv_split;
 pub mod read_bandwidth;
 pub mod rms_norm;
+pub mod self_test;
 pub mod swiglu;
 
 use crate::error::HearthError;
@@ -46,6 +50,52 @@ fn matmul_tokens(n_tok: usize) -> u32 {
     }
 }
 const READ_WORKGROUP: u32 = 64;
+/// The wide GEMV (hardware GPUs): 256 invocations a workgroup (WebGPU's default maximum), 32 of
+/// them a row (a warp on NVIDIA, half a wave on AMD), 16 when a row has fewer than 24 blocks
+/// (SmolLM2's 576 columns are 18) so fewer lanes idle.
+const WIDE_WORKGROUP: u32 = 256;
+/// The wide matmul's tile: 64 rows × 64 tokens a workgroup (shaders/matmul_wide.wgsl).
+const WIDE_TILE: usize = 64;
+
+fn wide_lanes(cols: usize) -> u32 {
+    if cols / QK >= 24 {
+        32
+    } else {
+        16
+    }
+}
+
+/// Which shapes the kernels launch in. `Narrow`: one invocation computes many rows, a few
+/// workgroups in all (software adapters: llvmpipe, SwiftShader, whose lanes are a few CPU
+/// cores). `Wide`: many invocations share a row and reduce in workgroup memory, thousands of
+/// invocations in flight (hardware GPUs). Both read the same storage layout and are held to the
+/// same twin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Narrow,
+    Wide,
+}
+
+impl Family {
+    /// The family for an adapter: narrow on a software rasterizer, wide on hardware. The
+    /// environment variable `HEARTH_KERNELS=narrow|wide` overrides it (native tests and benches
+    /// run both families on one adapter).
+    pub fn for_adapter(software: bool) -> Family {
+        match std::env::var("HEARTH_KERNELS").as_deref() {
+            Ok("wide") => Family::Wide,
+            Ok("narrow") => Family::Narrow,
+            _ if software => Family::Narrow,
+            _ => Family::Wide,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Narrow => "narrow",
+            Family::Wide => "wide",
+        }
+    }
+}
 
 /// WebGPU's default `maxStorageBufferBindingSize` (128 MiB), what phones often expose: no weight
 /// buffer hearth binds is larger, whatever the adapter offers, so a model that loads here loads
@@ -59,13 +109,15 @@ pub struct QuantMatrix {
     pub cols: usize,
     qs: GpuBuffer, // (rows, cols / 32, qs_words) u32
     sc: GpuBuffer, // packed: (rows, scale_stride(cols)) u32; sub-blocks: (rows, cols / 32, sc_words) u32
+    /// The kernel shapes its launches use (`Narrow` unless set with `with_family`).
+    pub family: Family,
 }
 
 impl QuantMatrix {
     /// Repack GGUF bytes of a `rows × cols` matrix and upload them.
     pub fn upload(device: &Device, kind: QuantKind, bytes: &[u8], rows: usize, cols: usize) -> Result<Self, HearthError> {
         let layout = kind.repack(bytes, rows, cols)?;
-        Ok(QuantMatrix { kind, rows, cols, qs: gpu::upload_u32(device, &layout.qs)?, sc: gpu::upload_u32(device, &layout.sc)? })
+        Ok(QuantMatrix { kind, rows, cols, qs: gpu::upload_u32(device, &layout.qs)?, sc: gpu::upload_u32(device, &layout.sc)?, family: Family::Narrow })
     }
 
     /// The same matrix as consecutive row ranges whose buffers each fit in `max_binding` bytes
@@ -88,6 +140,12 @@ impl QuantMatrix {
                 Self::upload(device, kind, &bytes[r0 * row_bytes..(r0 + n) * row_bytes], n, cols)
             })
             .collect()
+    }
+
+    /// The same matrix launched in `family`'s shapes.
+    pub fn with_family(mut self, family: Family) -> Self {
+        self.family = family;
+        self
     }
 
     /// Bytes of the larger of its two buffers (what must fit the binding limit).
@@ -116,10 +174,17 @@ impl QuantMatrix {
             return Err(HearthError::InvalidRequest(format!("input is {n_tok}×{cols}, weight takes {} columns", self.cols)));
         }
         let x = gpu::primitive(x)?;
-        let (kernel, groups) = if n_tok == 1 && !force_matmul {
+        let (kernel, groups) = if n_tok == 1 && !force_matmul && self.family == Family::Wide {
+            let lanes = wide_lanes(self.cols);
+            let k = Kernel::new(self.gemv_wide_wgsl(), &[("lanes", lanes), ("workgroup_size", WIDE_WORKGROUP)]);
+            (k, (self.rows.div_ceil((WIDE_WORKGROUP / lanes) as usize) as u32, 1, 1))
+        } else if n_tok == 1 && !force_matmul {
             let (r, wg) = (GEMV_ROWS, if self.rows >= GEMV_LARGE_ROWS { GEMV_WORKGROUP_LARGE } else { GEMV_WORKGROUP_SMALL });
             let k = Kernel::new(self.gemv_wgsl(), &[("rows_per_invocation", r), ("workgroup_size", wg)]);
             (k, (self.rows.div_ceil((r * wg) as usize) as u32, 1, 1))
+        } else if self.family == Family::Wide {
+            let k = Kernel::new(self.matmul_wide_wgsl(), &[("workgroup_size", WIDE_WORKGROUP)]);
+            (k, (self.rows.div_ceil(WIDE_TILE) as u32, n_tok.div_ceil(WIDE_TILE) as u32, 1))
         } else {
             let tokens = matmul_tokens(n_tok);
             let k = Kernel::new(
@@ -142,6 +207,28 @@ impl QuantMatrix {
             QuantKind::Q5_0 => gemv::Q5_0,
             QuantKind::Q4K => gemv::Q4_K,
             QuantKind::Q6K => gemv::Q6_K,
+        }
+    }
+
+    fn gemv_wide_wgsl(&self) -> Wgsl {
+        match self.kind {
+            QuantKind::Q4_0 => gemv_wide::Q4_0,
+            QuantKind::Q4_1 => gemv_wide::Q4_1,
+            QuantKind::Q8_0 => gemv_wide::Q8_0,
+            QuantKind::Q5_0 => gemv_wide::Q5_0,
+            QuantKind::Q4K => gemv_wide::Q4_K,
+            QuantKind::Q6K => gemv_wide::Q6_K,
+        }
+    }
+
+    fn matmul_wide_wgsl(&self) -> Wgsl {
+        match self.kind {
+            QuantKind::Q4_0 => matmul_wide::Q4_0,
+            QuantKind::Q4_1 => matmul_wide::Q4_1,
+            QuantKind::Q8_0 => matmul_wide::Q8_0,
+            QuantKind::Q5_0 => matmul_wide::Q5_0,
+            QuantKind::Q4K => matmul_wide::Q4_K,
+            QuantKind::Q6K => matmul_wide::Q6_K,
         }
     }
 

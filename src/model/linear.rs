@@ -5,7 +5,7 @@
 use super::weights::WeightRef;
 use crate::error::HearthError;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::QuantMatrix;
+use crate::kernels::{Family, QuantMatrix};
 use crate::quant::{float, QuantKind};
 
 #[allow(clippy::large_enum_variant)] // a few hundred per model, never moved in a hot path
@@ -28,11 +28,11 @@ pub struct Linear {
 impl Linear {
     /// The rows of `weights` stacked into one layer over the same input; `biases` align with them.
     /// No buffer is larger than `max_binding` bytes (big matrices load as row ranges).
-    pub fn upload(device: &Device, max_binding: u64, weights: &[&WeightRef<'_>], biases: &[Option<&WeightRef<'_>>]) -> Result<Self, HearthError> {
+    pub fn upload(device: &Device, family: Family, max_binding: u64, weights: &[&WeightRef<'_>], biases: &[Option<&WeightRef<'_>>]) -> Result<Self, HearthError> {
         let first = weights.first().ok_or_else(|| HearthError::InvalidRequest("a linear layer of no weights".into()))?;
         let same = weights.iter().all(|w| w.ty == first.ty && w.cols == first.cols);
         if weights.len() == 1 || !same {
-            let parts = weights.iter().zip(biases).map(|(w, b)| Part::upload(device, max_binding, w, b.map(|b| bias_values(b)).transpose()?)).collect::<Result<_, _>>()?;
+            let parts = weights.iter().zip(biases).map(|(w, b)| Part::upload(device, family, max_binding, w, b.map(|b| bias_values(b)).transpose()?)).collect::<Result<_, _>>()?;
             return Ok(Linear { parts });
         }
         let bytes: Vec<u8> = weights.iter().flat_map(|w| w.bytes.iter().copied()).collect();
@@ -49,7 +49,7 @@ impl Linear {
         } else {
             None
         };
-        Ok(Linear { parts: vec![Part::upload(device, max_binding, &stacked, bias)?] })
+        Ok(Linear { parts: vec![Part::upload(device, family, max_binding, &stacked, bias)?] })
     }
 
     /// x (n_tok, cols) → (n_tok, Σ rows)
@@ -62,9 +62,11 @@ impl Linear {
 }
 
 impl Part {
-    fn upload(device: &Device, max_binding: u64, w: &WeightRef<'_>, bias: Option<Vec<f32>>) -> Result<Self, HearthError> {
+    fn upload(device: &Device, family: Family, max_binding: u64, w: &WeightRef<'_>, bias: Option<Vec<f32>>) -> Result<Self, HearthError> {
         let weight = match QuantKind::from_ggml(w.ty) {
-            Some(kind) => Weight::Quant(QuantMatrix::upload_split(device, kind, w.bytes, w.rows, w.cols, max_binding)?),
+            Some(kind) => Weight::Quant(
+                QuantMatrix::upload_split(device, kind, w.bytes, w.rows, w.cols, max_binding)?.into_iter().map(|m| m.with_family(family)).collect(),
+            ),
             None => {
                 let data = float::to_f32(w.ty, w.bytes)
                     .map_err(|_| HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)))?;

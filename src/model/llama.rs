@@ -9,7 +9,7 @@ use super::weights::{ModelRefs, WeightRef};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::{attention, qkv_split, rms_norm, swiglu};
+use crate::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu, Family};
 use crate::quant::float;
 
 struct Layer {
@@ -28,11 +28,18 @@ pub struct Llama {
     layers: Vec<Layer>,
     output_norm: Tensor<1>, // (n_embd)
     output: Linear,         // (n_vocab, n_embd)
+    /// The kernels' shapes: narrow on software adapters, wide on hardware GPUs.
+    family: Family,
 }
 
 impl Llama {
     /// Build the model from a parsed GGUF: repack and upload every weight.
     pub fn load(g: &Gguf<'_>, on: &gpu::Gpu) -> Result<Self, HearthError> {
+        Self::load_with(g, on, Family::for_adapter(on.software))
+    }
+
+    /// The same, launching `family`'s kernels whatever the adapter (tests run both families).
+    pub fn load_with(g: &Gguf<'_>, on: &gpu::Gpu, family: Family) -> Result<Self, HearthError> {
         let device = &on.device;
         // No binding above WebGPU's default limit, nor above what this adapter allows.
         let max_binding = match on.limits.max_storage_buffer_binding_size {
@@ -48,21 +55,27 @@ impl Llama {
         for l in &refs.layers {
             layers.push(Layer {
                 attn_norm: norm(&l.attn_norm)?,
-                wqkv: Linear::upload(device, max_binding, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
-                wo: Linear::upload(device, max_binding, &[&l.wo], &[None])?,
+                wqkv: Linear::upload(device, family, max_binding, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
+                wo: Linear::upload(device, family, max_binding, &[&l.wo], &[None])?,
                 ffn_norm: norm(&l.ffn_norm)?,
-                w_gate_up: Linear::upload(device, max_binding, &[&l.w_gate, &l.w_up], &[None, None])?,
-                w_down: Linear::upload(device, max_binding, &[&l.w_down], &[None])?,
+                w_gate_up: Linear::upload(device, family, max_binding, &[&l.w_gate, &l.w_up], &[None, None])?,
+                w_down: Linear::upload(device, family, max_binding, &[&l.w_down], &[None])?,
             });
         }
         Ok(Llama {
             embedding: Embedding::new(&refs.token_embd)?,
             output_norm: norm(&refs.output_norm)?,
-            output: Linear::upload(device, max_binding, &[&refs.output], &[None])?,
+            output: Linear::upload(device, family, max_binding, &[&refs.output], &[None])?,
             layers,
             config,
             device: device.clone(),
+            family,
         })
+    }
+
+    /// The kernel family this model launches (from the adapter, or `HEARTH_KERNELS`).
+    pub fn family(&self) -> Family {
+        self.family
     }
 
     pub fn device(&self) -> &Device {
@@ -90,7 +103,10 @@ impl Llama {
             let h = rms_norm::forward(x.clone(), &layer.attn_norm, c.rms_eps)?;
             let (keys, values) = cache.layer(i); // (n_kv, capacity, hd), rows pos..pos+t written below
             let q = qkv_split::forward(layer.wqkv.forward(h)?, &cache.rope, keys, values, split)?; // (t, n_head, hd)
-            let att = attention::forward(q, keys, values, pos)?; // (t, n_head · hd)
+            let att = match self.family {
+                Family::Narrow => attention::forward(q, keys, values, pos)?, // (t, n_head · hd)
+                Family::Wide => flash_decode::forward(q, keys, values, pos)?,
+            };
             x = x + layer.wo.forward(att)?;
             let h = rms_norm::forward(x.clone(), &layer.ffn_norm, c.rms_eps)?;
             let act = swiglu::forward(layer.w_gate_up.forward(h)?)?; // (t, n_ff)

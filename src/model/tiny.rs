@@ -71,6 +71,12 @@ fn weights(rng: &mut Rng, ty: GgmlType, rows: usize, cols: usize) -> Vec<u8> {
     out
 }
 
+/// `rows × cols` random weights in `ty` from `seed` (finite small scales): what the GPU
+/// self-test (kernels/self_test.rs) runs each format's kernels on.
+pub fn random_weights(seed: u64, ty: GgmlType, rows: usize, cols: usize) -> Vec<u8> {
+    weights(&mut Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1), ty, rows, cols)
+}
+
 fn f32s(v: impl Iterator<Item = f32>) -> Vec<u8> {
     v.flat_map(f32::to_le_bytes).collect()
 }

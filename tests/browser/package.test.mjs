@@ -33,6 +33,7 @@ await run('package', async (defer) => {
     return { ms: performance.now() - t0, phases: [...phases], info: await engine.info(), cached: await hearth.listCachedModels() };
   }, modelUrl);
   check(load.info.backend === 'webgpu' && load.info.wasmBuild === 'webgpu', 'engine runs on WebGPU (the WebGPU build of the wasm)', load.info.adapter);
+  check(load.info.gpuFallback === null, 'WebGPU (its kernel self-test passed): no gpuFallback', String(load.info.gpuFallback));
   check(load.info.source === 'network', 'first load downloads', `${(load.ms / 1000).toFixed(1)} s`);
   check(['download', 'upload'].every((p) => load.phases.includes(p)), 'progress reports download and upload', load.phases.join(','));
   check(load.cached.some((m) => m.id === MODEL_FILE && m.size === 98362432), 'model listed in the cache');
@@ -123,6 +124,7 @@ await run('package', async (defer) => {
   }, { url: modelUrl, prompt: g0.prompt, n });
   check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
   check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
+  check(typeof cpu.info.gpuFallback === 'string' && /WebGPU/.test(cpu.info.gpuFallback), 'no WebGPU: info().gpuFallback says why', cpu.info.gpuFallback);
   check(cpu.pageBuild === 'cpu' && cpu.info.wasmBuild === 'cpu' && JSON.stringify(cpu.fetched) === '["hearth_cpu_bg.wasm"]',
     'no WebGPU: only the CPU build of the wasm is fetched', cpu.fetched.join(', '));
   const rate = (t) => `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`;
