@@ -53,8 +53,8 @@ fn compare(what: &str, got: &[f32], want: &[f64], scale: &[f64]) -> Result<(), S
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
         let s = scale[i.min(scale.len() - 1)].max(f64::MIN_POSITIVE);
         let rel = (g as f64 - w).abs() / s;
-        // NaN fails too: `!(rel <= tol)`.
-        if !(rel <= SELF_TEST_REL_TOLERANCE) {
+        // NaN fails too.
+        if rel.is_nan() || rel > SELF_TEST_REL_TOLERANCE {
             return Err(format!("{what}: output {i} is {g}, its CPU twin {w} (relative error {rel:.1e})"));
         }
     }
