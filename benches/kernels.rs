@@ -6,7 +6,7 @@
 
 use hearth::gpu::{self, Tensor};
 use hearth::kernels::{self, attention, flash_decode, Family, QuantMatrix};
-use hearth::quant::{QuantKind, QK};
+use hearth::quant::QuantKind;
 use std::time::Instant;
 
 /// (format, in, out): SmolLM2's shapes in its formats (q|k|v stacked is 576×960, gate|up 576×3072,
@@ -48,6 +48,13 @@ fn per_call<const D: usize>(iters: usize, mut f: impl FnMut() -> Tensor<D>) -> f
     best
 }
 
+/// `rows × cols` weights in `kind` with every block's first two bytes 0x10 (a small f16 scale in
+/// the 32-weight formats; k-quants keep whatever bytes land on their scales: the timing does not
+/// depend on the values).
+fn bench_matrix(kind: QuantKind, rows: usize, cols: usize) -> Vec<u8> {
+    (0..rows * kind.row_bytes(cols)).map(|i| if i % kind.block_bytes() < 2 { 0x10 } else { (i * 7) as u8 }).collect()
+}
+
 fn main() {
     let gpu = match gpu::device() {
         Ok(g) => g,
@@ -73,7 +80,7 @@ fn main() {
     println!("\n| kernel | in×out | weight MiB | narrow µs | narrow GB/s | wide µs | wide GB/s | read GB/s (same bytes) | narrow / read | wide / read |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (kind, cols, rows) in GEMVS {
-        let bytes: Vec<u8> = (0..rows * cols / QK * kind.block_bytes()).map(|i| if i % kind.block_bytes() < 2 { 0x10 } else { (i * 7) as u8 }).collect();
+        let bytes = bench_matrix(kind, rows, cols);
         let narrow = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
         let n_bytes = narrow.gpu_bytes();
         let wide = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide);
@@ -128,7 +135,7 @@ fn main() {
     println!("\n| kernel | in×out | tokens | narrow ms | narrow GFLOP/s | wide ms | wide GFLOP/s |");
     println!("|---|---|---|---|---|---|---|");
     for (kind, cols, rows) in [(QuantKind::Q4_1, 576, 3072), (QuantKind::Q8_0, 576, 3072), (QuantKind::Q5_0, 896, 9728), (QuantKind::Q6K, 4864, 896)] {
-        let bytes: Vec<u8> = (0..rows * cols / QK * kind.block_bytes()).map(|i| if i % kind.block_bytes() < 2 { 0x10 } else { (i * 7) as u8 }).collect();
+        let bytes = bench_matrix(kind, rows, cols);
         let narrow = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
         let wide = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide);
         let x = gpu::tensor_from_f32(&gpu.device, vec![0.5; PREFILL_TOKENS * cols], [PREFILL_TOKENS, cols]);
