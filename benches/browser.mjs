@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8795);
 const HANDLERS = 9; // ≈ 500 prompt tokens (each engine reports its own count)
@@ -41,10 +41,7 @@ try {
   for (const kind of KINDS) {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     try {
-      const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && console.error('  page:', m.text()));
-      await page.goto(`${server.url}/benches/browser.html?model=${encodeURIComponent(modelUrl)}`);
-      await page.waitForFunction(() => document.title === 'ready');
+      const page = await openBenchPage(browser, server, modelUrl);
       const base = peakMemory();
       const r = await page.evaluate(({ kind, h, d }) => window.bench(kind, h, d), { kind, h: HANDLERS, d: DECODE });
       const peak = peakMemory();

@@ -8,7 +8,7 @@
 // Env: HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models), REPS (3), ENGINES (hearth,wllama).
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8797);
 const MODEL = process.env.HEARTH_BENCH_MODEL || MODEL_FILE;
@@ -37,10 +37,7 @@ try {
   for (const engine of ENGINES) {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     try {
-      const page = await browser.newPage();
-      page.on('console', (m) => m.type() === 'error' && console.error('  page:', m.text()));
-      await page.goto(`${server.url}/benches/browser.html?model=${encodeURIComponent(modelUrl)}`);
-      await page.waitForFunction(() => document.title === 'ready');
+      const page = await openBenchPage(browser, server, modelUrl);
       const setup = await page.evaluate(({ engine, h, d }) => window.threadsSetup(engine, [1, 2], h, d), { engine, h: HANDLERS, d: DECODE });
       if (setup.error) { console.error(`${engine}: ${setup.error}`); continue; }
       for (const busy of [false, true]) {

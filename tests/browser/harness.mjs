@@ -57,6 +57,15 @@ export async function openPackagePage(browser, server) {
 }
 
 /** mulberry32: a small seeded generator in [0, 1), so a failing round of a randomised test can be replayed. */
+/** The benchmark page (benches/browser.html) on `server` with the model at `modelUrl`, ready. */
+export async function openBenchPage(browser, server, modelUrl) {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error('  page:', m.text()));
+  await page.goto(`${server.url}/benches/browser.html?model=${encodeURIComponent(modelUrl)}`);
+  await page.waitForFunction(() => document.title === 'ready');
+  return page;
+}
+
 export function seededRandom(seed) {
   let a = seed >>> 0;
   return () => {
