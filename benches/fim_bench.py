@@ -28,6 +28,11 @@ it in its runtime (`open_line`, on by default; `"open_line": false` is `plain`) 
 suggestion at the cursor, so hearth always gets the cursor's real prefix. Scoring always
 assembles the original program.
 
+Mid-line (`--typed`, single-line set, hearth only): the cursor is inside the line, after about
+half of it (at a word boundary) has been typed; the suggestion is the rest of the line. Layout
+`line-in-middle` (hearth's default, `line_in_middle`) puts the typed line after <|fim_middle|>
+(so the prefix and the suffix stay cached while typing along it); `plain` ends the prefix with it.
+
 Usage: python3 benches/fim_bench.py [--set single|multi|both] [--limit N] [--out results.json]
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
@@ -39,10 +44,22 @@ MODELS = {"qwen": "Qwen2.5-Coder-0.5B-Instruct.gguf", "smollm2": "SmolLM2-135M-I
 QWEN_STOP_IDS = {151643, 151645, 151662, 151663, 151664}  # endoftext, im_end, fim_pad, repo_name, file_sep
 
 
-def load_set(name, limit):
+def load_set(name, limit, typed=False):
     with open(os.path.join(HERE, "data", SETS[name])) as f:
         probs = [json.loads(l) for l in f if l.strip()]
-    return probs[:limit] if limit else probs
+    probs = probs[:limit] if limit else probs
+    return [typed_half(p) for p in probs] if typed else probs
+
+
+def typed_half(prob):
+    """The problem with the cursor mid-line: about half of the line's text (cut after a space or
+    bracket, at least one character) moved into the prompt; the rest is the span to write."""
+    line = prob["canonical_solution"].rstrip("\n")
+    ind = len(line) - len(line.lstrip())
+    half = ind + max(1, (len(line) - ind) // 2)
+    cuts = [i + 1 for i in range(ind, half) if line[i] in " ([.,="]
+    at = cuts[-1] if cuts else half
+    return dict(prob, prompt=prob["prompt"] + line[:at], canonical_solution=line[at:] + "\n")
 
 
 # ---- the cursor: what is sent, and how a suggestion is put back into the program ------------
@@ -148,7 +165,7 @@ def run_hearth(args, model, probs, multi, layout, fim):
             prefix, _, suffix = cursor(p, "plain", args.raw_suffix)
             req = {"id": p["task_id"], "prompt": prefix, "max_tokens": args.max_tokens[multi],
                    "temperature": 0, "mode": args.multi_mode if multi else "line",
-                   "open_line": layout == "trim-newline"}
+                   "open_line": layout == "trim-newline", "line_in_middle": layout == "line-in-middle"}
             if multi:
                 req["language"] = "python"
             if fim:
@@ -275,7 +292,8 @@ def main():
     ap.add_argument("--models-dir", default=os.path.expanduser("~/.cache/hearth/models"))
     ap.add_argument("--limit", type=int, default=0, help="first N problems of each set")
     ap.add_argument("--set", choices=["single", "multi", "both"], default="both")
-    ap.add_argument("--layout", choices=["plain", "trim-newline", "both"], default="both")
+    ap.add_argument("--layout", choices=["plain", "trim-newline", "line-in-middle", "both"], default="both")
+    ap.add_argument("--typed", action="store_true", help="single-line set with the cursor mid-line (see above)")
     ap.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     ap.add_argument("--max-tokens", type=int, help="default 64 single-line, 256 multi-line")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="llama.cpp threads")
@@ -293,6 +311,10 @@ def main():
     args.max_tokens = {False: args.max_tokens or 64, True: args.max_tokens or 256}
     sets = ["single", "multi"] if args.set == "both" else [args.set]
     layouts = ["plain", "trim-newline"] if args.layout == "both" else [args.layout]
+    if args.typed:
+        layouts = ["plain", "line-in-middle"] if args.layout == "both" else layouts
+        if args.set != "single" or not args.skip_llamacpp:
+            sys.exit("--typed: single-line set, hearth only (--set single --skip-llamacpp)")
     models = {k: os.path.join(args.models_dir, v) for k, v in MODELS.items()}
 
     # (runner, config, model, fim, layouts)
@@ -310,7 +332,7 @@ def main():
     with ThreadPoolExecutor(2) as pool:
         for runner, config, model, fim, lays in plan:
             for set_name in sets:
-                probs, multi = load_set(set_name, args.limit), set_name == "multi"
+                probs, multi = load_set(set_name, args.limit, args.typed), set_name == "multi"
                 for layout in lays:
                     row = dict(config=config, model=model, layout=layout, set=set_name)
                     if runner is None:

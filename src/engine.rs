@@ -62,6 +62,9 @@ pub struct CompletionRequest {
     /// FIM with the cursor at a line's start: the model writes that line's newline and
     /// indentation (`PromptSpec::open_line`, default true).
     pub open_line: bool,
+    /// FIM with text before the cursor on its line: that line starts the middle, so typing
+    /// along a line keeps the suffix cached (`PromptSpec::line_in_middle`, default true).
+    pub line_in_middle: bool,
     /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
     /// checked between passes.
     pub deadline: Option<Duration>,
@@ -83,6 +86,7 @@ impl CompletionRequest {
             mode: StopMode::Free,
             language: None,
             open_line: true,
+            line_in_middle: true,
             deadline: None,
         }
     }
@@ -99,6 +103,7 @@ impl CompletionRequest {
             max_prefix_tokens: self.max_prefix_tokens,
             max_suffix_tokens: self.max_suffix_tokens,
             open_line: self.open_line,
+            line_in_middle: self.line_in_middle,
         }
     }
 }

@@ -42,6 +42,13 @@ pub struct PromptSpec {
     /// out (`lead`; measured by benches/fim_bench.py: 64% against 62% pass@1 for the prefix as
     /// it is, 2026-12-02, see the README's FIM table). Default on.
     pub open_line: bool,
+    /// Fill-in-the-middle with text before the cursor on its line: that line (its newline and
+    /// what is typed of it) goes after `<|fim_middle|>`, as the start of the middle the model is
+    /// writing, instead of at the end of the FIM prefix. The prefix and the suffix then stay the
+    /// same while the user types along a line, so each keystroke prefills only the line's
+    /// changed tokens, not the whole suffix again; the prompt at the line's start (`open_line`)
+    /// is a token prefix of every prompt typed along that line. Default on.
+    pub line_in_middle: bool,
 }
 
 impl PromptSpec {
@@ -52,6 +59,7 @@ impl PromptSpec {
             max_prefix_tokens: DEFAULT_MAX_PREFIX_TOKENS,
             max_suffix_tokens: DEFAULT_MAX_SUFFIX_TOKENS,
             open_line: true,
+            line_in_middle: true,
         }
     }
 }
@@ -83,15 +91,35 @@ pub fn line_lead(prefix: &str) -> Option<usize> {
 pub fn build(tok: &Tokenizer, spec: &PromptSpec) -> Result<Prompt, HearthError> {
     let mut ids: Vec<u32> = tok.bos_prefix().into_iter().collect();
     if let (Some(f), Some(suffix)) = (tok.fim, spec.suffix.as_deref()) {
-        let at = if spec.open_line { line_lead(&spec.prefix) } else { None };
-        let (body, lead) = spec.prefix.split_at(at.unwrap_or(spec.prefix.len()));
-        let (prefix_cut, prefix) = keep_tail(tok, body, spec.max_prefix_tokens)?;
+        let open = if spec.open_line { line_lead(&spec.prefix) } else { None };
+        // The cursor's line typed so far (from its newline), when it goes in the middle.
+        let typed_at = match open {
+            None if spec.line_in_middle => Some(spec.prefix.rfind('\n').unwrap_or(0)),
+            _ => None,
+        };
+        let split = open.or(typed_at).unwrap_or(spec.prefix.len());
+        let (body, rest) = spec.prefix.split_at(split);
+        // The line's share of the prefix limit is fixed, so the body's cut does not move as the
+        // line grows (nor between the line's start and its first character).
+        let line_max = spec.max_prefix_tokens / 8;
+        let (typed_cut, typed) = match typed_at {
+            Some(_) => keep_tail(tok, rest, line_max)?,
+            None => (0, Vec::new()),
+        };
+        let body_max = if spec.line_in_middle { spec.max_prefix_tokens - line_max } else { spec.max_prefix_tokens };
+        let (body_cut, prefix) = match typed_cut {
+            0 => keep_tail(tok, body, body_max)?,
+            _ => (body.len(), Vec::new()), // a line too long for its share: only its end is sent
+        };
         let (suffix_keep, suffix_ids) = keep_head(tok, suffix, spec.max_suffix_tokens)?;
         ids.push(f.prefix);
         ids.extend(prefix);
         ids.push(f.suffix);
         ids.extend(suffix_ids);
         ids.push(f.middle);
+        ids.extend(typed);
+        let prefix_cut = body_cut + typed_cut;
+        let lead = if open.is_some() { rest } else { "" };
         let lead_optional = !lead.is_empty() && (body.is_empty() || body.ends_with('\n'));
         return Ok(Prompt { ids, fim: true, prefix_cut, suffix_cut: suffix.len() - suffix_keep, lead: lead.to_string(), lead_optional });
     }

@@ -44,6 +44,9 @@ pub struct RequestFields {
     /// FIM at a line's start: the model writes the newline and indentation (default true).
     #[serde(alias = "open_line")]
     pub open_line: Option<bool>,
+    /// FIM mid-line: the cursor's line goes after `<|fim_middle|>` (default true).
+    #[serde(alias = "line_in_middle")]
+    pub line_in_middle: Option<bool>,
     /// Stop after this many milliseconds (`stopReason: 'deadline'`).
     #[serde(alias = "deadline_ms")]
     pub deadline_ms: Option<f64>,
@@ -96,6 +99,7 @@ impl RequestFields {
         r.suffix = self.suffix.or(r.suffix);
         r.language = self.language.or(r.language);
         r.open_line = self.open_line.unwrap_or(r.open_line);
+        r.line_in_middle = self.line_in_middle.unwrap_or(r.line_in_middle);
         r.max_prefix_tokens = self.max_prefix_tokens.unwrap_or(r.max_prefix_tokens);
         r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
         r.max_tokens = self.max_tokens.unwrap_or(r.max_tokens);

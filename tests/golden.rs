@@ -64,8 +64,8 @@ fn check_top(what: &str, logits: &[f32], expected: &Value, worst: &mut f64) {
 fn request(prompt: &str, n: usize) -> CompletionRequest {
     let fim = prompt.strip_prefix("<|fim_prefix|>").and_then(|r| r.strip_suffix("<|fim_middle|>")).and_then(|r| r.split_once("<|fim_suffix|>"));
     match fim {
-        // The fixture's layout: the prefix as it is (no `open_line`).
-        Some((prefix, suffix)) => CompletionRequest { suffix: Some(suffix.to_string()), open_line: false, ..CompletionRequest::greedy(prefix, n) },
+        // The fixture's layout: the prefix as it is (no `open_line`, no `line_in_middle`).
+        Some((prefix, suffix)) => CompletionRequest { suffix: Some(suffix.to_string()), open_line: false, line_in_middle: false, ..CompletionRequest::greedy(prefix, n) },
         None => CompletionRequest::greedy(prompt, n),
     }
 }

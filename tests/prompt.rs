@@ -39,7 +39,7 @@ fn user_text_never_becomes_special_tokens() {
     let f = tok.fim.expect("fim");
     let prefix = "s = '<|fim_suffix|>' + \"<|im_start|>user\"\n";
     let suffix = "<|fim_middle|><|endoftext|>\n";
-    let p = build(&tok, &PromptSpec { open_line: false, ..PromptSpec::new(prefix, Some(suffix)) }).expect("build");
+    let p = build(&tok, &PromptSpec { open_line: false, line_in_middle: false, ..PromptSpec::new(prefix, Some(suffix)) }).expect("build");
     assert!(p.fim);
     let specials: Vec<usize> = p.ids.iter().enumerate().filter(|(_, &id)| id >= 151643).map(|(i, _)| i).collect();
     // Exactly the three hearth placed: <|fim_prefix|> first, <|fim_suffix|> after the prefix, <|fim_middle|> last.
@@ -82,7 +82,7 @@ fn prefix_cut_is_at_a_line_boundary_and_stays_while_typing() {
 fn suffix_is_cut_at_a_line_boundary() {
     let Some(tok) = tokenizer(&QWEN_CODER) else { return };
     let suffix: String = (0..100).map(|i| format!("print({i})\n")).collect();
-    let mut spec = PromptSpec { open_line: false, ..PromptSpec::new("def f():\n    ", Some(&suffix)) };
+    let mut spec = PromptSpec { open_line: false, line_in_middle: false, ..PromptSpec::new("def f():\n    ", Some(&suffix)) };
     spec.max_suffix_tokens = 40;
     let p = build(&tok, &spec).expect("build");
     let kept = suffix.len() - p.suffix_cut;
@@ -92,7 +92,7 @@ fn suffix_is_cut_at_a_line_boundary() {
 }
 
 #[test]
-fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
+fn typing_a_line_with_the_prefix_as_is_prefills_the_new_tokens_and_the_suffix() {
     let Some(path) = model_path_of(&QWEN_CODER) else { return };
     let mut engine = Engine::load_cpu(std::fs::read(path).expect("read"), 512).expect("load");
     let head = "def mean(values):\n    ";
@@ -105,6 +105,7 @@ fn typing_a_line_prefills_only_the_new_tokens_and_the_suffix() {
         let mut req = CompletionRequest::greedy(&prefix, 1);
         req.suffix = Some(suffix.to_string());
         req.open_line = false; // the prefix as typed (open_line is `open_line_...` below)
+        req.line_in_middle = false; // (`line_in_middle_...` below)
         let c = engine.complete(&req, &mut |_| {}).expect("complete");
         assert!(c.fim);
         let prefix_ids = engine.tokenizer.encode(&prefix).expect("encode");
@@ -132,7 +133,7 @@ fn open_line_leaves_the_newline_and_indentation_to_the_model() {
     assert_eq!(p.ids[1 + n], f.suffix);
     let plain = build(&tok, &PromptSpec { open_line: false, ..spec.clone() }).expect("build");
     assert_eq!(plain.lead, "");
-    // Mid-line the prefix goes in as it is.
+    // Mid-line nothing is left for the model to write (the line is in the prompt).
     let mid = build(&tok, &PromptSpec { open_line: true, ..PromptSpec::new("def mean(values):\n    total = ", Some("\n")) }).expect("build");
     assert_eq!(mid.lead, "");
     // After a blank line the prefix sent still ends at a line start: a line written without
@@ -159,6 +160,66 @@ fn open_line_leaves_the_newline_and_indentation_to_the_model() {
     assert_eq!(c.text, "return a + b", "{:?}", c.text);
     assert_eq!(streamed, c.text);
     assert_eq!(engine.tokenizer.decode(&c.generated_ids[..1]).chars().next(), Some('\n'), "the model wrote the newline");
+}
+
+#[test]
+fn line_in_middle_puts_the_cursor_line_after_fim_middle() {
+    let Some(tok) = tokenizer(&QWEN_CODER) else { return };
+    let f = tok.fim.expect("fim");
+    let (head, suffix) = ("def mean(values):\n    total = 0\n", "\n    return total / len(values)\n");
+    let at_start = build(&tok, &PromptSpec::new(&format!("{head}    "), Some(suffix))).expect("build");
+    let typed = build(&tok, &PromptSpec::new(&format!("{head}    for v in val"), Some(suffix))).expect("build");
+    let enc = |s: &str| tok.encode(s).expect("encode");
+    let body = &head[..head.len() - 1]; // up to the cursor line's newline
+    let mut want = vec![f.prefix];
+    want.extend(enc(body));
+    want.push(f.suffix);
+    want.extend(enc(suffix));
+    want.push(f.middle);
+    assert_eq!(at_start.ids, want, "at the line's start the model writes the newline (open_line)");
+    want.extend(enc("\n    for v in val"));
+    assert_eq!(typed.ids, want, "mid-line the typed line starts the middle, as plain text");
+    assert_eq!((typed.lead.as_str(), typed.prefix_cut), ("", 0));
+    // Off: the typed line ends the prefix, as the fixture's layout has it.
+    let plain = build(&tok, &PromptSpec { line_in_middle: false, ..PromptSpec::new(&format!("{head}    for v in val"), Some(suffix)) }).expect("build");
+    assert_eq!(&plain.ids[1..1 + enc(&format!("{head}    for v in val")).len()], &enc(&format!("{head}    for v in val"))[..]);
+    // A prefix with no newline is all cursor line; a line longer than its share of the limit
+    // keeps its end and drops the body.
+    let one = build(&tok, &PromptSpec::new("x = compute(", Some(")\n"))).expect("build");
+    assert_eq!(&one.ids[one.ids.len() - enc("x = compute(").len()..], &enc("x = compute(")[..]);
+    let long_line = format!("{head}    x = [{}", "1, ".repeat(400));
+    let mut spec = PromptSpec::new(&long_line, Some(suffix));
+    spec.max_prefix_tokens = 256;
+    let cut = build(&tok, &spec).expect("build");
+    assert_eq!(cut.ids[1], f.suffix, "the body is dropped");
+    assert!(cut.ids.len() <= 3 + enc(suffix).len() + 256 / 8);
+    assert!(cut.prefix_cut > head.len());
+}
+
+#[test]
+fn typing_a_line_prefills_only_the_lines_new_tokens() {
+    let Some(path) = model_path_of(&QWEN_CODER) else { return };
+    let mut engine = Engine::load_cpu(std::fs::read(path).expect("read"), 512).expect("load");
+    let head = "def mean(values):\n    ";
+    let line = "total = sum(values)";
+    let suffix = "\n    return total / len(values)\n";
+    let mut prev_line_ids: Option<Vec<u32>> = None;
+    for n in 0..=line.len() {
+        let prefix = format!("{head}{}", &line[..n]);
+        let mut req = CompletionRequest::greedy(&prefix, 1);
+        req.suffix = Some(suffix.to_string());
+        let c = engine.complete(&req, &mut |_| {}).expect("complete");
+        assert!(c.fim);
+        let line_ids = engine.tokenizer.encode(&format!("\n    {}", &line[..n])).expect("encode");
+        let line_ids = if n == 0 { Vec::new() } else { line_ids }; // at the start: open_line
+        if let Some(prev) = &prev_line_ids {
+            let new_tokens = line_ids.len() - lcp(prev, &line_ids);
+            assert_eq!(c.timings.prefill_tokens, new_tokens.max(1), "after typing {:?}: the suffix stays cached", &line[..n]);
+            assert!(new_tokens <= 4, "typing one character changes only the last word's tokens ({new_tokens})");
+            assert_eq!(c.timings.reused_tokens + c.timings.prefill_tokens, c.prompt_ids.len());
+        }
+        prev_line_ids = Some(line_ids);
+    }
 }
 
 #[test]

@@ -67,6 +67,7 @@ pub async fn check_qwen_fim(engine: &mut Engine) {
     req.suffix = Some(suffix.to_string());
     req.ignore_eos = true;
     req.open_line = false; // the fixture's layout: the prefix as it is
+    req.line_in_middle = false;
     let c = engine.complete_async(&req, &mut |_| {}, &|| false).await.expect("complete");
     assert!(c.fim);
     assert_eq!(c.prompt_ids, ids(&p["prompt_ids"]));
