@@ -10,6 +10,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
 import { STOP_SEQUENCES } from './stop.js';
+import { around, modeAt, percentile } from './context.js';
 import { ghostText, setSuggestion } from './ghost.js';
 import { MODELS, byId, modelUrl, recommend, probeDevice, explainLoadError } from './models.js';
 import { renderModels, mb } from './picker.js';
@@ -20,9 +21,6 @@ const SAMPLES = {
   rust: 'use std::collections::HashMap;\n\n',
 };
 const LANGUAGES = { python, javascript, rust };
-/** Characters of the document sent on each side of the cursor; the engine then keeps what fits
- *  its token limits (maxPrefixTokens, maxSuffixTokens), cut at line boundaries. */
-const CONTEXT_CHARS = 4000;
 const LAST_MODEL = 'hearth.model'; // localStorage: catalog id of the model last loaded
 const $ = (id) => document.getElementById(id);
 
@@ -33,6 +31,8 @@ let loading = null; // { model, controller } of the load in flight
 let inflight = null; // AbortController of the running completion
 let timer = 0;
 let lastStats = '';
+let typedAt = 0; // performance.now() of the last keystroke: a suggestion's latency counts from it
+let latencies = []; // ms from the triggering keystroke to each suggestion shown this session
 let cached = new Set(); // store ids (file names) of the whole models on this device
 let recommended = null; // catalog id, once the device has been probed
 
@@ -60,17 +60,6 @@ function cancel() {
   inflight = null;
 }
 
-/** The text before and after `pos`, each at most CONTEXT_CHARS, cut at a line boundary. */
-function around(doc, pos) {
-  const from = Math.max(0, pos - CONTEXT_CHARS);
-  const to = Math.min(doc.length, pos + CONTEXT_CHARS);
-  let prompt = doc.sliceString(from, pos);
-  let suffix = doc.sliceString(pos, to);
-  if (from > 0) prompt = prompt.slice(prompt.indexOf('\n') + 1);
-  if (to < doc.length && suffix.includes('\n')) suffix = suffix.slice(0, suffix.lastIndexOf('\n') + 1);
-  return { prompt, suffix };
-}
-
 async function suggest(view) {
   if (!engine) return;
   cancel();
@@ -78,9 +67,10 @@ async function suggest(view) {
   inflight = controller;
   const state = view.state;
   const pos = state.selection.main.head;
-  const { prompt, suffix } = around(state.doc, pos);
-  // Text after the cursor on its line: finish this line; else the block the cursor is in.
-  const mode = state.doc.sliceString(pos, state.doc.lineAt(pos).to).trim() ? 'line' : 'block';
+  const doc = state.doc.toString();
+  const { prompt, suffix } = around(doc, pos); // a window whose start does not move while typing
+  const mode = modeAt(doc, pos); // finish this line, or the block the cursor is in
+  const since = typedAt;
   const language = $('language').value;
   const { maxTokens } = policy();
   let text = '';
@@ -95,7 +85,10 @@ async function suggest(view) {
     });
     show(r.text); // the final text ('' when it only repeated the line below the cursor)
     const t = r.timings;
-    lastStats = `last: ${Math.round(performance.now() - t0)} ms, ${(t.decodeTokens / Math.max(t.decodeMs, 1) * 1000).toFixed(1)} tok/s`;
+    if (since) latencies.push(performance.now() - since);
+    const p = (q) => Math.round(percentile(latencies, q));
+    lastStats = `last: ${Math.round(performance.now() - t0)} ms, ${(t.decodeTokens / Math.max(t.decodeMs, 1) * 1000).toFixed(1)} tok/s`
+      + (latencies.length ? ` · after a keystroke P50 ${p(0.5)} / P95 ${p(0.95)} ms (${latencies.length})` : '');
   } catch (e) {
     if (e.name !== 'AbortError') lastStats = `last: error ${e.code || e.message}`;
   } finally {
@@ -131,6 +124,7 @@ const view = new EditorView({
         const typed = u.transactions.some((tr) => tr.isUserEvent('input') || tr.isUserEvent('delete') || tr.isUserEvent('undo') || tr.isUserEvent('redo'));
         if (u.docChanged && typed) {
           cancel(); // the next keystroke cancels the running completion
+          typedAt = performance.now();
           timer = setTimeout(() => suggest(u.view), policy().debounceMs);
         }
       }),
@@ -176,6 +170,7 @@ async function unloadCurrent() {
   current = null;
   info = null;
   lastStats = '';
+  latencies = [];
   await old?.unload().catch(() => {});
 }
 

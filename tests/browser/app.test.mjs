@@ -144,6 +144,10 @@ await run('app', async (defer) => {
   await page.waitForFunction(() => /last:/.test(document.querySelector('[data-testid=status]').textContent), null, { timeout: 120_000 });
   const text = await suggestionText(page);
   check(text.trim().length > 0, 'pausing after `def fibonacci(n):` shows a suggestion', JSON.stringify(text));
+  const shown = await status(page);
+  const m = /after a keystroke P50 (\d+) \/ P95 (\d+) ms \((\d+)\)/.exec(shown);
+  check(!!m && Number(m[1]) > 0 && Number(m[2]) >= Number(m[1]) && Number(m[3]) >= 1,
+    "the status shows the session's suggestion latency from the keystroke (P50 / P95)", shown);
   check(await byId('accept').isVisible(), 'touch screens get an accept button');
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   await page.screenshot({ path: join(ROOT, 'docs/app-phone.png') });
