@@ -10,16 +10,17 @@
 //   0 qs: array<vec4<u32>>  (rows, nb)
 //   1 sc: array<u32>        (rows, nb, SC_WORDS)
 //   2 x:  array<vec4<f32>>  (1, cols / 4)
-//   3 y:  array<f32>        (1, rows)
-//   4 p:  array<u32>        [rows, cols, n_tok]
+//   3 add: array<f32>       what is added to y (epilogue.wgsl)
+//   4 y:  array<f32>        (1, rows)
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
 // Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation.
 // Each invocation computes R consecutive rows, so every x load serves R rows. No shader-f16.
 
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<u32>;
 @group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p: array<u32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> p: array<u32>;
 
 const R: u32 = {{ rows_per_invocation }}u;
 
@@ -45,6 +46,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
     for (var i = 0u; i < min(R, rows - r0); i++) {
-        y[r0 + i] = acc[i];
+        y[r0 + i] = acc[i] + plus(0u, r0 + i);
     }
 }

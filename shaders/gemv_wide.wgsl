@@ -10,16 +10,17 @@
 //   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (1, cols / 4)
-//   3 y:  array<f32>        (1, rows)
-//   4 p:  array<u32>        [rows, cols, n_tok]
+//   3 add: array<f32>       what is added to y (epilogue.wgsl)
+//   4 y:  array<f32>        (1, rows)
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
 // Template values: workgroup_size (WG), lanes (LANES, a power of two dividing WG). No shader-f16;
 // WG ≤ 256 and WG × 4 bytes of workgroup memory, within WebGPU's default limits.
 
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<u32>;
 @group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p: array<u32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> p: array<u32>;
 
 const WG: u32 = {{ workgroup_size }}u;
 const LANES: u32 = {{ lanes }}u;
@@ -50,6 +51,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
     }
     if (lane == 0u && row < rows) {
-        y[row] = part[li];
+        y[row] = part[li] + plus(0u, row);
     }
 }

@@ -7,8 +7,9 @@
 //   0 qs: array<vec4<u32>>  (rows, nb, 1)
 //   1 sc: array<vec4<u32>>  (rows, nb4)
 //   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
-//   3 y:  array<f32>        (n_tok, rows)
-//   4 p:  array<u32>        [rows, cols, n_tok]
+//   3 add: array<f32>       what is added to y (epilogue.wgsl)
+//   4 y:  array<f32>        (n_tok, rows)
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
 // Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation, tokens_per_invocation.
 // Each invocation computes an R rows × T tokens tile: a block is decoded once into private
 // memory (cheap to re-read) and applied to T tokens; each x load serves R rows.
@@ -17,8 +18,8 @@
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p: array<u32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> p: array<u32>;
 
 const R: u32 = {{ rows_per_invocation }}u;
 const T: u32 = {{ tokens_per_invocation }}u;
@@ -81,7 +82,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var i = 0u; i < min(R, rows - r0); i++) {
         for (var t = 0u; t < min(T, n_tok - t0); t++) {
-            y[(t0 + t) * rows + r0 + i] = acc[i * T + t];
+            y[(t0 + t) * rows + r0 + i] = acc[i * T + t] + plus(t0 + t, r0 + i);
         }
     }
 }

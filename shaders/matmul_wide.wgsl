@@ -9,16 +9,17 @@
 //   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
-//   3 y:  array<f32>        (n_tok, rows)
-//   4 p:  array<u32>        [rows, cols, n_tok]
+//   3 add: array<f32>       what is added to y (epilogue.wgsl)
+//   4 y:  array<f32>        (n_tok, rows)
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
 // Template values: workgroup_size (256). Workgroup memory: 2 × 64 × 32 f32 = 16 KiB, WebGPU's
 // default maxComputeWorkgroupStorageSize. No shader-f16.
 
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<u32>;
 @group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<storage, read_write> p: array<u32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> p: array<u32>;
 
 const TILE: u32 = 64u; // rows and tokens a workgroup
 const PER: u32 = 4u;   // rows and tokens an invocation (16 × 4 = 64)
@@ -72,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let r = r0 + tr + i;
             let t = t0 + tt + j;
             if (r < rows && t < n_tok) {
-                y[t * rows + r] = acc[i][j];
+                y[t * rows + r] = acc[i][j] + plus(t, r);
             }
         }
     }

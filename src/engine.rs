@@ -183,6 +183,25 @@ impl Logits {
             Logits::Cpu(v) => Ok(v),
         }
     }
+
+    /// What the sampler needs of the last position's logits (1, n_vocab): with `on_device`
+    /// (greedy, no penalty) the GPU picks the token and only its id comes back.
+    async fn scores(self, on_device: bool) -> Result<Scores, HearthError> {
+        match self {
+            #[cfg(feature = "gpu")]
+            Logits::Gpu(t) if on_device => {
+                let chosen = gpu::read_f32_async(crate::kernels::argmax::forward(t)?).await?;
+                Ok(Scores::Chosen(crate::kernels::argmax::index(&chosen)?))
+            }
+            other => Ok(Scores::Logits(other.read().await?)),
+        }
+    }
+}
+
+/// The next token's scores: the logits on the host, or the token the GPU already chose.
+enum Scores {
+    Logits(Vec<f32>),
+    Chosen(u32),
 }
 
 impl Backend {
@@ -425,7 +444,10 @@ impl Engine {
             logits = Some(self.backend.forward(chunk, false)?);
             self.cached_ids.extend_from_slice(chunk);
         }
-        let mut logits = logits.ok_or_else(|| HearthError::InvalidRequest("nothing to prefill".into()))?.read().await?;
+        // Greedy without a penalty needs only the argmax: on the GPU it is computed there.
+        let argmax_on_device = !cpu && req.sampler.temperature <= 0.0 && req.sampler.repeat_penalty == 1.0;
+        let logits = logits.ok_or_else(|| HearthError::InvalidRequest("nothing to prefill".into()))?;
+        let mut scores = logits.scores(argmax_on_device).await?;
         timings.prefill_tokens = prompt_ids.len() - keep;
         timings.prefill = start.elapsed();
 
@@ -457,7 +479,10 @@ impl Engine {
                 stop_reason = StopReason::Deadline;
                 break;
             }
-            let token = sampler.sample(&mut logits, &self.cached_ids);
+            let token = match &mut scores {
+                Scores::Logits(logits) => sampler.sample(logits, &self.cached_ids),
+                Scores::Chosen(token) => *token,
+            };
             generated.push(token);
             if !req.ignore_eos && self.tokenizer.is_eog(token) {
                 stop_reason = StopReason::Eos;
@@ -502,7 +527,7 @@ impl Engine {
                 break;
             }
             let room = if speculate { budget - generated.len() - 1 } else { 0 };
-            logits = self.advance(token, &mut pending, room, &mut timings).await?;
+            scores = self.advance(token, &mut pending, room, argmax_on_device, &mut timings).await?;
         }
         self.drop_pending(&mut pending);
         if stop_reason != StopReason::Stop {
@@ -531,11 +556,11 @@ impl Engine {
     /// Put `token` (just chosen) into the cache and return the logits that follow it: a verified
     /// draft's when the model chose that draft, else those of a pass over `token` — with up to
     /// `room` draft tokens looked up in the context (`speculate::draft`) behind it in the batch.
-    async fn advance(&mut self, token: u32, pending: &mut Pending, room: usize, timings: &mut Timings) -> Result<Vec<f32>, HearthError> {
+    async fn advance(&mut self, token: u32, pending: &mut Pending, room: usize, argmax_on_device: bool, timings: &mut Timings) -> Result<Scores, HearthError> {
         if let Some(logits) = pending.take_if(token) {
             self.cached_ids.push(token);
             timings.accepted_tokens += 1;
-            return Ok(logits);
+            return Ok(Scores::Logits(logits));
         }
         self.drop_pending(pending);
         self.cached_ids.push(token);
@@ -544,12 +569,17 @@ impl Engine {
         let mut batch = Vec::with_capacity(1 + drafts.len());
         batch.push(token);
         batch.extend_from_slice(&drafts);
-        let mut rows = self.backend.forward(&batch, !drafts.is_empty())?.read().await?; // (1 + drafts, n_vocab)
+        let out = self.backend.forward(&batch, !drafts.is_empty())?;
+        if drafts.is_empty() {
+            pending.fill(std::iter::empty());
+            return out.scores(argmax_on_device).await;
+        }
+        let mut rows = out.read().await?; // (1 + drafts, n_vocab)
         let n_vocab = self.config().n_vocab;
         let after = rows.split_off(n_vocab.min(rows.len()));
         timings.drafted_tokens += drafts.len();
         pending.fill(drafts.into_iter().zip(after.chunks_exact(n_vocab).map(<[f32]>::to_vec)));
-        Ok(rows)
+        Ok(Scores::Logits(rows))
     }
 
     /// Drafts the model did not take leave the cache, which again holds exactly `cached_ids`.

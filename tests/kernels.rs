@@ -39,21 +39,60 @@ fn random_matrix(kind: QuantKind, rows: usize, cols: usize, rng: &mut TestRng) -
 }
 
 
-fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
-    check_family(gpu, kind, n_tok, matmul, Family::Narrow);
+/// What the epilogue adds (shaders/epilogue.wgsl): every kernel runs each case somewhere below.
+#[derive(Clone, Copy, Debug)]
+enum Adding {
+    Nothing,
+    Bias,
+    Residual,
 }
 
-fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: Family) {
+fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
+    // The GEMVs with nothing added and onto a residual (the o and down projections); the
+    // matmuls with a bias (q|k|v) on the longer chunks, and nothing on a keystroke's 3 tokens.
+    let adding: &[Adding] = match (matmul, n_tok) {
+        (false, _) => &[Adding::Nothing, Adding::Residual],
+        (true, 3) => &[Adding::Nothing],
+        (true, 13) => &[Adding::Bias],
+        (true, _) => &[Adding::Residual],
+    };
+    for &add in adding {
+        check_family(gpu, kind, n_tok, matmul, Family::Narrow, add);
+    }
+}
+
+fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: Family, adding: Adding) {
     let mut rng = TestRng::new(7 + kind as u64);
     for &(cols, rows) in shapes(kind) {
         let bytes = random_matrix(kind, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
         let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(family);
         let xt = gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]);
-        let y = if matmul { m.forward_matmul(xt) } else { m.forward(xt) }.expect("launch");
+        let add_rows = match adding {
+            Adding::Nothing => 0,
+            Adding::Bias => 1,
+            Adding::Residual => n_tok,
+        };
+        let extra: Vec<f32> = (0..add_rows * rows).map(|_| rng.f32(-4.0, 4.0)).collect();
+        let add = match adding {
+            Adding::Nothing => kernels::Add::Nothing,
+            Adding::Bias => kernels::Add::Bias(gpu::tensor_from_f32(&gpu.device, extra.clone(), [1, rows])),
+            Adding::Residual => kernels::Add::Residual(gpu::tensor_from_f32(&gpu.device, extra.clone(), [n_tok, rows])),
+        };
+        let y = m.forward_add(xt, add, matmul).expect("launch");
         assert_eq!(y.dims(), [n_tok, rows]);
         let got = gpu::read_f32(y).expect("readback");
-        let (want, mag) = hearth::quant::matmul_reference(kind, &bytes, rows, cols, &x);
+        let (mut want, mut mag) = hearth::quant::matmul_reference(kind, &bytes, rows, cols, &x);
+        for (i, (w, m)) in want.iter_mut().zip(&mut mag).enumerate() {
+            let (t, r) = (i / rows, i % rows);
+            let a = match adding {
+                Adding::Nothing => 0.0,
+                Adding::Bias => extra[r] as f64,
+                Adding::Residual => extra[t * rows + r] as f64,
+            };
+            *w += a;
+            *m += a.abs();
+        }
         let mut worst = 0f64;
         for i in 0..want.len() {
             assert!(mag[i] > 0.0);
@@ -65,7 +104,7 @@ fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: 
                 cols, rows, got[i], want[i]
             );
         }
-        eprintln!("{kind:?} {} {}: {cols}x{rows} tokens {n_tok}: worst rel err {worst:.2e}", family.name(), if matmul { "matmul" } else { "gemv" });
+        eprintln!("{kind:?} {} {}: {cols}x{rows} tokens {n_tok} adding {adding:?}: worst rel err {worst:.2e}", family.name(), if matmul { "matmul" } else { "gemv" });
     }
 }
 
@@ -99,9 +138,10 @@ macro_rules! wide_test {
         #[test]
         fn $name() {
             let Some(gpu) = common::gpu() else { return };
-            check_family(&gpu, $kind, 1, false, Family::Wide);
-            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[0], true, Family::Wide);
-            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[1], true, Family::Wide);
+            check_family(&gpu, $kind, 1, false, Family::Wide, Adding::Residual);
+            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[0], true, Family::Wide, Adding::Bias);
+            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[0], true, Family::Wide, Adding::Residual);
+            check_family(&gpu, $kind, WIDE_MATMUL_TOKENS[1], true, Family::Wide, Adding::Nothing);
         }
     };
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::TestRng;
 use hearth::gpu::{self, Gpu};
-use hearth::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu};
+use hearth::kernels::{argmax, attention, flash_decode, qkv_split, rms_norm, swiglu};
 use hearth::reference;
 
 /// Allowed |gpu − reference| relative to the largest |reference| of the case. Measured worst on
@@ -117,4 +117,37 @@ fn swiglu_matches_reference() {
     let fused: Vec<f32> = (0..n).flat_map(|r| gate[r * f..(r + 1) * f].iter().chain(&up[r * f..(r + 1) * f]).copied().collect::<Vec<_>>()).collect();
     let out = swiglu::forward(gpu::tensor_from_f32(&g.device, fused, [n, 2 * f])).expect("launch");
     check("swiglu", &gpu::read_f32(out).expect("read"), &reference::swiglu(&gate, &up));
+}
+
+#[test]
+fn argmax_matches_reference() {
+    // The twin is the sampler's own argmax (the first maximum): exact, no tolerance. Both
+    // vocabularies (SmolLM2 49152, Qwen2.5-Coder 151936), with the maximum at the first and the
+    // last index, a tie (the earlier one wins), every logit equal, and -inf logits (a mask).
+    let Some(g) = gpu() else { return };
+    let mut rng = TestRng::new(5);
+    for n in [49152, 151936] {
+        let base = random(&mut rng, n, -20.0, 20.0);
+        let mut cases: Vec<(&str, Vec<f32>)> = vec![("random", base.clone())];
+        let mut first = base.clone();
+        first[0] = 30.0;
+        cases.push(("max first", first));
+        let mut last = base.clone();
+        last[n - 1] = 30.0;
+        cases.push(("max last", last));
+        let mut tie = base.clone();
+        tie[n - 7] = 25.0;
+        tie[n / 3 + 1] = 25.0;
+        cases.push(("tie", tie));
+        cases.push(("all equal", vec![1.5; n]));
+        let mut masked = vec![f32::NEG_INFINITY; n];
+        masked[n / 2 + 3] = -1e30;
+        cases.push(("masked", masked));
+        for (name, logits) in cases {
+            let want = hearth::sampler::argmax(&logits);
+            let out = argmax::forward(gpu::tensor_from_f32(&g.device, logits, [1, n])).expect("launch");
+            let got = argmax::index(&gpu::read_f32(out).expect("read")).expect("index");
+            assert_eq!(got, want, "argmax {name} over {n}");
+        }
+    }
 }

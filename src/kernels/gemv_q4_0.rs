@@ -2,4 +2,4 @@
 
 use crate::gpu::Wgsl;
 
-pub const WGSL: Wgsl = Wgsl { name: "gemv_q4_0", source: include_str!("../../shaders/gemv_q4_0.wgsl") };
+pub const WGSL: Wgsl = Wgsl { name: "gemv_q4_0", source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!("../../shaders/gemv_q4_0.wgsl")) };

@@ -6,7 +6,7 @@ use crate::gpu::Wgsl;
 
 macro_rules! matmul_for {
     ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul.wgsl")) }
+        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul.wgsl")) }
     };
 }
 

@@ -2,4 +2,4 @@
 
 use crate::gpu::Wgsl;
 
-pub const WGSL: Wgsl = Wgsl { name: "matmul_q4_1", source: include_str!("../../shaders/matmul_q4_1.wgsl") };
+pub const WGSL: Wgsl = Wgsl { name: "matmul_q4_1", source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!("../../shaders/matmul_q4_1.wgsl")) };

@@ -7,7 +7,7 @@ use crate::gpu::Wgsl;
 
 macro_rules! matmul_wide_for {
     ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul_wide.wgsl")) }
+        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul_wide.wgsl")) }
     };
 }
 

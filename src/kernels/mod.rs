@@ -4,6 +4,7 @@
 //! `tests/kernels.rs`. The float kernels (rms_norm, qkv_split, attention, swiglu) have their twins in
 //! `reference.rs`, held by `tests/ops.rs`.
 
+pub mod argmax;
 pub mod attention;
 pub mod flash_decode;
 pub mod gemv;
@@ -102,6 +103,15 @@ impl Family {
 /// on a device requested with the default limits.
 pub const DEFAULT_MAX_BINDING: u64 = 128 << 20;
 
+/// What a GEMV or matmul adds to its output in the same launch (shaders/epilogue.wgsl).
+pub enum Add {
+    Nothing,
+    /// (1, rows): added to every token's output.
+    Bias(Tensor<2>),
+    /// (n_tok, rows): the residual stream the output joins.
+    Residual(Tensor<2>),
+}
+
 /// A quantized `rows × cols` weight matrix resident on the GPU in hearth's layout (quant/mod.rs).
 pub struct QuantMatrix {
     pub kind: QuantKind,
@@ -109,6 +119,9 @@ pub struct QuantMatrix {
     pub cols: usize,
     qs: GpuBuffer, // (rows, cols / 32, qs_words) u32
     sc: GpuBuffer, // packed: (rows, scale_stride(cols)) u32; sub-blocks: (rows, cols / 32, sc_words) u32
+    /// Bound as the epilogue's `add` when nothing is added (never read; a binding of its own,
+    /// since WebGPU refuses a dispatch whose writable bindings overlap).
+    nothing: GpuBuffer, // (4) u32
     /// The kernel shapes its launches use (`Narrow` unless set with `with_family`).
     pub family: Family,
 }
@@ -117,7 +130,15 @@ impl QuantMatrix {
     /// Repack GGUF bytes of a `rows × cols` matrix and upload them.
     pub fn upload(device: &Device, kind: QuantKind, bytes: &[u8], rows: usize, cols: usize) -> Result<Self, HearthError> {
         let layout = kind.repack(bytes, rows, cols)?;
-        Ok(QuantMatrix { kind, rows, cols, qs: gpu::upload_u32(device, &layout.qs)?, sc: gpu::upload_u32(device, &layout.sc)?, family: Family::Narrow })
+        Ok(QuantMatrix {
+            kind,
+            rows,
+            cols,
+            qs: gpu::upload_u32(device, &layout.qs)?,
+            sc: gpu::upload_u32(device, &layout.sc)?,
+            nothing: gpu::upload_u32(device, &[0; 4])?,
+            family: Family::Narrow,
+        })
     }
 
     /// The same matrix as consecutive row ranges whose buffers each fit in `max_binding` bytes
@@ -160,19 +181,32 @@ impl QuantMatrix {
 
     /// y = x · Wᵀ: x (n_tok, cols) → y (n_tok, rows). One token runs the GEMV, more the matmul.
     pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-        self.run(x, false)
+        self.run(x, Add::Nothing, false)
     }
 
     /// Always the matmul kernel, whatever `n_tok` is (tests and benchmarks pin the kernel).
     pub fn forward_matmul(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-        self.run(x, true)
+        self.run(x, Add::Nothing, true)
     }
 
-    fn run(&self, x: Tensor<2>, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
+    /// y = x · Wᵀ + `add`, in one launch (shaders/epilogue.wgsl); `force_matmul` as above.
+    pub fn forward_add(&self, x: Tensor<2>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
+        self.run(x, add, force_matmul)
+    }
+
+    fn run(&self, x: Tensor<2>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
         let [n_tok, cols] = x.dims();
         if cols != self.cols || n_tok == 0 {
             return Err(HearthError::InvalidRequest(format!("input is {n_tok}×{cols}, weight takes {} columns", self.cols)));
         }
+        let (add, stride) = match add {
+            Add::Nothing => (None, 0),
+            Add::Bias(b) if b.dims() == [1, self.rows] => (Some(gpu::primitive(b)?), 0),
+            Add::Residual(r) if r.dims() == [n_tok, self.rows] => (Some(gpu::primitive(r)?), self.rows as u32),
+            Add::Bias(t) | Add::Residual(t) => {
+                return Err(HearthError::InvalidRequest(format!("adding {:?} to a {n_tok}×{} output", t.dims(), self.rows)));
+            }
+        };
         let x = gpu::primitive(x)?;
         let (kernel, groups) = if n_tok == 1 && !force_matmul && self.family == Family::Wide {
             let lanes = wide_lanes(self.cols);
@@ -194,8 +228,12 @@ impl QuantMatrix {
             let row_groups = self.rows.div_ceil((MATMUL_ROWS * MATMUL_WORKGROUP) as usize) as u32;
             (k, (row_groups, n_tok.div_ceil(tokens as usize) as u32, 1))
         };
-        let params = [self.rows as u32, self.cols as u32, n_tok as u32];
-        let inputs = [Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x)];
+        let params = [self.rows as u32, self.cols as u32, n_tok as u32, stride, add.is_some() as u32];
+        let add = match &add {
+            Some(t) => Arg::Tensor(t),
+            None => Arg::Buffer(&self.nothing),
+        };
+        let inputs = [Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x), add];
         Ok(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x))
     }
 

@@ -5,7 +5,7 @@
 use super::weights::WeightRef;
 use crate::error::HearthError;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::{Family, QuantMatrix};
+use crate::kernels::{Add, Family, QuantMatrix};
 use crate::quant::{float, QuantKind};
 
 #[allow(clippy::large_enum_variant)] // a few hundred per model, never moved in a hot path
@@ -54,9 +54,21 @@ impl Linear {
 
     /// x (n_tok, cols) → (n_tok, Σ rows)
     pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
+        self.forward_onto(x, None)
+    }
+
+    /// x (n_tok, cols) → residual + x · Wᵀ (n_tok, Σ rows): the residual add (and the bias) run in
+    /// the kernel's epilogue where the weight is one quantized matrix, the usual case.
+    pub fn forward_onto(&self, x: Tensor<2>, residual: Option<Tensor<2>>) -> Result<Tensor<2>, HearthError> {
         match self.parts.as_slice() {
-            [one] => one.forward(x),
-            parts => Ok(Tensor::cat(parts.iter().map(|p| p.forward(x.clone())).collect::<Result<_, _>>()?, 1)),
+            [one] => one.forward(x, residual),
+            parts => {
+                let y = Tensor::cat(parts.iter().map(|p| p.forward(x.clone(), None)).collect::<Result<_, _>>()?, 1);
+                Ok(match residual {
+                    Some(r) => y + r,
+                    None => y,
+                })
+            }
         }
     }
 }
@@ -80,16 +92,28 @@ impl Part {
         Ok(Part { weight, bias })
     }
 
-    fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
+    fn forward(&self, x: Tensor<2>, residual: Option<Tensor<2>>) -> Result<Tensor<2>, HearthError> {
+        if let Weight::Quant(parts) = &self.weight {
+            if let [m] = parts.as_slice() {
+                // One launch: the bias or the residual rides in the epilogue (both: the bias does).
+                return match (&self.bias, residual) {
+                    (None, None) => m.forward(x),
+                    (None, Some(r)) => m.forward_add(x, Add::Residual(r), false),
+                    (Some(b), None) => m.forward_add(x, Add::Bias(b.clone()), false),
+                    (Some(b), Some(r)) => Ok(m.forward_add(x, Add::Bias(b.clone()), false)? + r),
+                };
+            }
+        }
         let y = match &self.weight {
-            Weight::Quant(parts) => match parts.as_slice() {
-                [m] => m.forward(x)?,
-                parts => Tensor::cat(parts.iter().map(|m| m.forward(x.clone())).collect::<Result<_, _>>()?, 1),
-            },
+            Weight::Quant(parts) => Tensor::cat(parts.iter().map(|m| m.forward(x.clone())).collect::<Result<_, _>>()?, 1),
             Weight::Dense(w) => x.matmul(w.clone()),
         };
-        Ok(match &self.bias {
+        let y = match &self.bias {
             Some(b) => y + b.clone(),
+            None => y,
+        };
+        Ok(match residual {
+            Some(r) => y + r,
             None => y,
         })
     }

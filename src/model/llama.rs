@@ -107,10 +107,10 @@ impl Llama {
                 Family::Narrow => attention::forward(q, keys, values, pos)?, // (t, n_head · hd)
                 Family::Wide => flash_decode::forward(q, keys, values, pos)?,
             };
-            x = x + layer.wo.forward(att)?;
+            x = layer.wo.forward_onto(att, Some(x))?; // x + att · Woᵀ, one launch
             let h = rms_norm::forward(x.clone(), &layer.ffn_norm, c.rms_eps)?;
             let act = swiglu::forward(layer.w_gate_up.forward(h)?)?; // (t, n_ff)
-            x = x + layer.w_down.forward(act)?;
+            x = layer.w_down.forward_onto(act, Some(x))?;
         }
         cache.advance(t);
         let x = if all_logits { x } else { x.narrow(0, t - 1, 1) };
