@@ -15,7 +15,7 @@ FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30 -detect_leaks=0
 FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
+.PHONY: test-device-lost bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -56,7 +56,7 @@ setup-fuzz:
 	@scripts/setup.sh fuzz
 
 ## Browser tests in headless Chromium (WebGPU): the wasm engine and store, the npm package, the PWA.
-test-web: test-wasm test-package test-threads test-network test-abort test-soak test-app
+test-web: test-wasm test-package test-threads test-network test-abort test-soak test-device-lost test-app
 
 ## wasm-bindgen-test: golden tokens on WebGPU, the IndexedDB store (resume, corruption, offline).
 test-wasm: setup-web model
@@ -85,6 +85,11 @@ test-soak: setup-web web model
 
 soak: setup-web web model
 	HEARTH_SOAK_N=1000 node tests/browser/soak.test.mjs
+
+## playwright-core: the GPU process crashed (DevTools) under a WebGPU engine, Worker and page: the next
+## request reloads the model from IndexedDB onto a new device and returns the golden tokens.
+test-device-lost: setup-web web model
+	node tests/browser/device_lost.test.mjs
 
 ## playwright-core: the PWA end to end (download, offline reload, ghost text, Tab).
 test-app: setup-web build-app model

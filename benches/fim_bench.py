@@ -30,7 +30,8 @@ assembles the original program.
 
 Mid-line (`--typed`, single-line set, hearth only): the cursor is inside the line, after about
 half of it (at a word boundary) has been typed; the suggestion is the rest of the line. Layout
-`line-in-middle` (hearth's default, `line_in_middle`) puts the typed line after <|fim_middle|>
+`line-in-middle` (opt-in in hearth, `line_in_middle`: it scores lower) puts the typed line after
+<|fim_middle|>
 (so the prefix and the suffix stay cached while typing along it); `plain` ends the prefix with it.
 
 Usage: python3 benches/fim_bench.py [--set single|multi|both] [--limit N] [--out results.json]

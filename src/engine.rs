@@ -63,7 +63,7 @@ pub struct CompletionRequest {
     /// indentation (`PromptSpec::open_line`, default true).
     pub open_line: bool,
     /// FIM with text before the cursor on its line: that line starts the middle, so typing
-    /// along a line keeps the suffix cached (`PromptSpec::line_in_middle`, default true).
+    /// along a line keeps the suffix cached (`PromptSpec::line_in_middle`, default false: it scores lower).
     pub line_in_middle: bool,
     /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
     /// checked between passes.
@@ -86,7 +86,7 @@ impl CompletionRequest {
             mode: StopMode::Free,
             language: None,
             open_line: true,
-            line_in_middle: true,
+            line_in_middle: false,
             deadline: None,
         }
     }
@@ -187,6 +187,8 @@ impl Logits {
     /// What the sampler needs of the last position's logits (1, n_vocab): with `on_device`
     /// (greedy, no penalty) the GPU picks the token and only its id comes back.
     async fn scores(self, on_device: bool) -> Result<Scores, HearthError> {
+        #[cfg(not(feature = "gpu"))]
+        let _ = on_device;
         match self {
             #[cfg(feature = "gpu")]
             Logits::Gpu(t) if on_device => {
@@ -201,6 +203,7 @@ impl Logits {
 /// The next token's scores: the logits on the host, or the token the GPU already chose.
 enum Scores {
     Logits(Vec<f32>),
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
     Chosen(u32),
 }
 

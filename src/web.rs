@@ -5,7 +5,7 @@
 //! Errors are `Error` objects with a stable `code` property (`HearthError::code`).
 
 use crate::cpu::{CpuOptions, Numerics};
-use crate::engine::{CompletionRequest, Engine, DEFAULT_CONTEXT};
+use crate::engine::{Completion, CompletionRequest, Engine, DEFAULT_CONTEXT};
 use crate::error::HearthError;
 use crate::gpu;
 use crate::request::RequestFields;
@@ -14,6 +14,9 @@ use js_sys::{Function, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
+
+#[cfg(feature = "gpu")]
+mod lost;
 
 /// An `Error` whose `code` is the stable code and whose `name` is `AbortError` for aborts.
 fn js_error(e: HearthError) -> JsValue {
@@ -38,7 +41,7 @@ fn start() {
 
 /// `{ id, context, chunkSize, backend, numerics, sha256 }`, all optional. `backend`: `auto` (default: WebGPU when
 /// the browser has a hardware adapter, else the CPU), `webgpu` or `cpu`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(rename_all = "camelCase")]
 struct LoadOptions {
     id: Option<String>,
@@ -153,6 +156,8 @@ struct Info {
     gpu_fallback: Option<String>,
     /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
     wasm_memory_bytes: f64,
+    /// GPU devices lost, and recovered from by loading the model again from the store.
+    device_lost: DeviceLostInfo,
 }
 
 #[derive(Serialize, Clone, Copy, Default)]
@@ -188,9 +193,53 @@ pub struct WasmEngine {
     load_ms: f64,
     load: LoadInfo,
     gpu_fallback: Option<String>,
+    /// How to load the model again when the GPU device is lost: a URL load's url and options
+    /// (its bytes are in the store); `None` for a model loaded from memory.
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
+    reload: Option<(String, LoadOptions)>,
+    /// Devices lost and recovered from, and the last loss's message (`info().deviceLost`).
+    device_lost: DeviceLostInfo,
+}
+
+#[derive(Serialize, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+struct DeviceLostInfo {
+    /// Lost and not yet recovered: the next request loads the model again first.
+    #[serde(skip)]
+    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
+    pending: bool,
+    count: u32,
+    recovered: u32,
+    last: Option<String>,
+    recover_ms: f64,
 }
 
 impl WasmEngine {
+    /// `loadUrl`, and the reload after a lost device.
+    async fn open(url: String, options: LoadOptions, on_progress: &Option<Function>, signal: Option<&AbortSignal>) -> Result<WasmEngine, JsValue> {
+        let t0 = js_sys::Date::now();
+        let id = options.id.clone().unwrap_or_else(|| store::id_for_url(&url));
+        let chunk = options.chunk_size.unwrap_or(store::DEFAULT_CHUNK);
+        // Decide the backend first: asking for WebGPU when there is none fails before downloading.
+        let (gpu, gpu_fallback) = choose_backend(&options).await?;
+        let mut report = |p: store::Progress| progress(on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
+        let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal, &mut report).await.map_err(js_error)?;
+        let source = match (stats.downloaded, stats.resumed_at) {
+            (0, _) => "cache".to_string(),
+            (_, 0) => "network".to_string(),
+            (_, at) => format!("network (resumed at {at})"),
+        };
+        let load = LoadInfo {
+            from_cache: stats.from_cache as f64,
+            downloaded: stats.downloaded as f64,
+            resumed_at: stats.resumed_at as f64,
+            attempts: stats.attempts,
+        };
+        let engine = Self::from_bytes(bytes, gpu, &options, on_progress).await?;
+        let load_ms = js_sys::Date::now() - t0;
+        Ok(WasmEngine { engine, source, load_ms, load, gpu_fallback, reload: Some((url, options)), device_lost: DeviceLostInfo::default() })
+    }
+
     /// Takes the bytes: the CPU backend keeps them (its weights are read in place), the GPU one
     /// drops them once uploaded.
     async fn from_bytes(bytes: Vec<u8>, gpu: Option<GpuDevice>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
@@ -230,34 +279,14 @@ impl WasmEngine {
         let options = load_options(options)?;
         let (gpu, gpu_fallback) = choose_backend(&options).await?;
         let engine = Self::from_bytes(bytes.to_vec(), gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default(), gpu_fallback })
+        Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default(), gpu_fallback, reload: None, device_lost: DeviceLostInfo::default() })
     }
 
     /// Load the model at `url`: from the IndexedDB store when it is there (no network), else
     /// downloaded (resuming a partial download), stored, then uploaded.
     #[wasm_bindgen(js_name = loadUrl)]
     pub async fn load_url(url: String, options: JsValue, on_progress: Option<Function>, signal: Option<AbortSignal>) -> Result<WasmEngine, JsValue> {
-        let t0 = js_sys::Date::now();
-        let options = load_options(options)?;
-        let id = options.id.clone().unwrap_or_else(|| store::id_for_url(&url));
-        let chunk = options.chunk_size.unwrap_or(store::DEFAULT_CHUNK);
-        // Decide the backend first: asking for WebGPU when there is none fails before downloading.
-        let (gpu, gpu_fallback) = choose_backend(&options).await?;
-        let mut report = |p: store::Progress| progress(&on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
-        let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal.as_ref(), &mut report).await.map_err(js_error)?;
-        let source = match (stats.downloaded, stats.resumed_at) {
-            (0, _) => "cache".to_string(),
-            (_, 0) => "network".to_string(),
-            (_, at) => format!("network (resumed at {at})"),
-        };
-        let load = LoadInfo {
-            from_cache: stats.from_cache as f64,
-            downloaded: stats.downloaded as f64,
-            resumed_at: stats.resumed_at as f64,
-            attempts: stats.attempts,
-        };
-        let engine = Self::from_bytes(bytes, gpu, &options, &on_progress).await?;
-        Ok(WasmEngine { engine, source, load_ms: js_sys::Date::now() - t0, load, gpu_fallback })
+        Self::open(url, load_options(options)?, &on_progress, signal.as_ref()).await
     }
 
     /// Run a completion: `{ prompt, suffix, mode, language, maxPrefixTokens, maxSuffixTokens, maxTokens, temperature,
@@ -271,13 +300,10 @@ impl WasmEngine {
         }
         let fields: RequestFields = serde_wasm_bindgen::from_value(request).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))?;
         let req = fields.into_request(&CompletionRequest::new("")).map_err(js_error)?;
-        let mut emit = |piece: &str| {
-            if let Some(f) = &on_text {
-                let _ = f.call1(&JsValue::NULL, &piece.into());
-            }
-        };
-        let aborted = || signal.as_ref().is_some_and(|s| s.aborted());
-        let c = self.engine.complete_async(&req, &mut emit, &aborted).await.map_err(js_error)?;
+        #[cfg(feature = "gpu")]
+        let c = self.complete_recovering(&req, &on_text, signal.as_ref()).await?;
+        #[cfg(not(feature = "gpu"))]
+        let c = run(&mut self.engine, &req, &on_text, signal.as_ref(), &std::cell::Cell::new(false)).await.map_err(js_error)?;
         let t = &c.timings;
         to_js(&Response {
             text: c.text,
@@ -297,7 +323,7 @@ impl WasmEngine {
         })
     }
 
-    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, threads, gpuFallback, wasmMemoryBytes }`
+    /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, threads, gpuFallback, wasmMemoryBytes, deviceLost }`
     pub fn info(&self) -> Result<JsValue, JsValue> {
         let e = &self.engine;
         to_js(&Info {
@@ -318,8 +344,27 @@ impl WasmEngine {
             threads: e.backend.cpu_threads(),
             gpu_fallback: self.gpu_fallback.clone(),
             wasm_memory_bytes: wasm_memory_bytes(),
+            device_lost: self.device_lost.clone(),
         })
     }
+}
+
+/// One completion on `engine`, streaming to `on_text`; `streamed` turns true with the first piece.
+async fn run(
+    engine: &mut Engine,
+    req: &CompletionRequest,
+    on_text: &Option<Function>,
+    signal: Option<&AbortSignal>,
+    streamed: &std::cell::Cell<bool>,
+) -> Result<Completion, HearthError> {
+    let mut emit = |piece: &str| {
+        streamed.set(true);
+        if let Some(f) = on_text {
+            let _ = f.call1(&JsValue::NULL, &piece.into());
+        }
+    };
+    let aborted = || signal.is_some_and(|s| s.aborted());
+    engine.complete_async(req, &mut emit, &aborted).await
 }
 
 /// wasm threads: start rayon's pool of `n` Workers on this module's shared memory (a Promise;

@@ -167,8 +167,9 @@ fn line_in_middle_puts_the_cursor_line_after_fim_middle() {
     let Some(tok) = tokenizer(&QWEN_CODER) else { return };
     let f = tok.fim.expect("fim");
     let (head, suffix) = ("def mean(values):\n    total = 0\n", "\n    return total / len(values)\n");
-    let at_start = build(&tok, &PromptSpec::new(&format!("{head}    "), Some(suffix))).expect("build");
-    let typed = build(&tok, &PromptSpec::new(&format!("{head}    for v in val"), Some(suffix))).expect("build");
+    let on = |prefix: &str, suffix: &str| PromptSpec { line_in_middle: true, ..PromptSpec::new(prefix, Some(suffix)) };
+    let at_start = build(&tok, &on(&format!("{head}    "), suffix)).expect("build");
+    let typed = build(&tok, &on(&format!("{head}    for v in val"), suffix)).expect("build");
     let enc = |s: &str| tok.encode(s).expect("encode");
     let body = &head[..head.len() - 1]; // up to the cursor line's newline
     let mut want = vec![f.prefix];
@@ -185,10 +186,10 @@ fn line_in_middle_puts_the_cursor_line_after_fim_middle() {
     assert_eq!(&plain.ids[1..1 + enc(&format!("{head}    for v in val")).len()], &enc(&format!("{head}    for v in val"))[..]);
     // A prefix with no newline is all cursor line; a line longer than its share of the limit
     // keeps its end and drops the body.
-    let one = build(&tok, &PromptSpec::new("x = compute(", Some(")\n"))).expect("build");
+    let one = build(&tok, &on("x = compute(", ")\n")).expect("build");
     assert_eq!(&one.ids[one.ids.len() - enc("x = compute(").len()..], &enc("x = compute(")[..]);
     let long_line = format!("{head}    x = [{}", "1, ".repeat(400));
-    let mut spec = PromptSpec::new(&long_line, Some(suffix));
+    let mut spec = on(&long_line, suffix);
     spec.max_prefix_tokens = 256;
     let cut = build(&tok, &spec).expect("build");
     assert_eq!(cut.ids[1], f.suffix, "the body is dropped");
@@ -208,6 +209,7 @@ fn typing_a_line_prefills_only_the_lines_new_tokens() {
         let prefix = format!("{head}{}", &line[..n]);
         let mut req = CompletionRequest::greedy(&prefix, 1);
         req.suffix = Some(suffix.to_string());
+        req.line_in_middle = true;
         let c = engine.complete(&req, &mut |_| {}).expect("complete");
         assert!(c.fim);
         let line_ids = engine.tokenizer.encode(&format!("\n    {}", &line[..n])).expect("encode");

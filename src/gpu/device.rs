@@ -27,24 +27,85 @@ fn limits_of(device: &burn::tensor::wgpu::wgpu::Device) -> Limits {
 #[cfg(not(target_family = "wasm"))]
 static GPU: OnceLock<Result<Gpu, String>> = OnceLock::new();
 
+#[cfg(target_family = "wasm")]
+thread_local! {
+    static WEB_GPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
+    /// burn's default device was registered (once a page: burn refuses a second registration).
+    static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// The GPU, initialised on first call, without blocking: the only way in a browser (WebGPU's
-/// adapter and device requests are promises). `webgpu_unavailable` when there is none.
+/// adapter and device requests are promises). `webgpu_unavailable` when there is none. After
+/// `forget_device` (the device was lost) the next call makes a new device.
 #[cfg(target_family = "wasm")]
 pub async fn device_async() -> Result<Gpu, HearthError> {
-    thread_local! {
-        static WEB_GPU: std::cell::RefCell<Option<Gpu>> = const { std::cell::RefCell::new(None) };
-    }
     super::run_constructors_once();
     if let Some(g) = WEB_GPU.with(|g| g.borrow().clone()) {
         return Ok(g);
     }
-    let (device, setup) = Device::wgpu_options()
-        .init_with_setup_async()
-        .await
-        .map_err(|e| HearthError::GpuUnavailable(format!("{e}")))?;
+    let unavailable = |e: String| HearthError::GpuUnavailable(e);
+    let (device, setup) = if !REGISTERED.get() {
+        Device::wgpu_options().init_with_setup_async().await.map_err(|e| unavailable(format!("{e}")))?
+    } else {
+        // burn's default device is taken by the lost one: register a new setup under a new id.
+        let setup = new_setup().await?;
+        let device = Device::wgpu_options().setup(setup.clone()).init().map_err(|e| unavailable(format!("{e}")))?;
+        (device, setup)
+    };
+    REGISTERED.set(true);
+    super::launch::forget_params();
     let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
+}
+
+/// The device was lost (a driver reset, the browser's GPU process crashed, a backgrounded tab):
+/// the next `device_async` asks the browser for a new one. Tensors on the old one are garbage.
+#[cfg(target_family = "wasm")]
+pub fn forget_device() {
+    WEB_GPU.with(|g| *g.borrow_mut() = None);
+}
+
+/// A WebGPU adapter and device asked for as cubecl asks for its default one (the adapter's
+/// features and limits, memory hints for usage), to register with burn as an existing setup.
+#[cfg(target_family = "wasm")]
+async fn new_setup() -> Result<burn::tensor::wgpu::WgpuSetup, HearthError> {
+    use burn::tensor::wgpu::wgpu;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::BROWSER_WEBGPU,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let options = wgpu::RequestAdapterOptions {
+        power_preference: wgpu::PowerPreference::HighPerformance,
+        force_fallback_adapter: false,
+        compatible_surface: None,
+        ..wgpu::RequestAdapterOptions::default()
+    };
+    // The browser's GPU process may still be restarting: ask three times, a second apart.
+    let mut tries = 0;
+    let adapter = loop {
+        match instance.request_adapter(&options).await {
+            Ok(a) => break a,
+            Err(e) if tries == 2 => return Err(HearthError::GpuUnavailable(format!("no adapter after the device was lost: {e}"))),
+            Err(_) => {
+                tries += 1;
+                crate::fetch::sleep(1000, None).await?;
+            }
+        }
+    };
+    let (device, queue) = adapter
+        .request_device(&wgpu::DeviceDescriptor {
+            label: None,
+            required_features: adapter.features().difference(wgpu::Features::MAPPABLE_PRIMARY_BUFFERS),
+            required_limits: adapter.limits(),
+            memory_hints: wgpu::MemoryHints::MemoryUsage,
+            trace: wgpu::Trace::Off,
+            // SAFETY: what cubecl enables on the device it makes itself (passthrough shaders).
+            experimental_features: unsafe { wgpu::ExperimentalFeatures::enabled() },
+        })
+        .await
+        .map_err(|e| HearthError::GpuUnavailable(format!("no device after the device was lost: {e}")))?;
+    Ok(burn::tensor::wgpu::WgpuSetup { instance, adapter, device, queue, backend: wgpu::Backend::BrowserWebGpu })
 }
 
 /// Native: the same as `device()`.

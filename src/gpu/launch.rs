@@ -141,13 +141,23 @@ pub fn launch_in_place(kernel: &Kernel, groups: (u32, u32, u32), args: &[Arg<'_>
 /// one is uploaded once; the cache is bounded (attention's position makes some unique).
 const PARAM_CACHE_LIMIT: usize = 4096;
 
+static PARAMS: Mutex<Option<HashMap<Vec<u32>, Handle>>> = Mutex::new(None);
+
+/// Drop the cached parameter buffers: they live on a device that was lost (called when a new
+/// device is made; the cache holds one device's buffers).
+#[cfg_attr(not(target_family = "wasm"), allow(dead_code))]
+pub fn forget_params() {
+    if let Ok(mut guard) = PARAMS.lock() {
+        *guard = None;
+    }
+}
+
 fn params_buffer(client: &cubecl::client::Client, params: &[u32]) -> Handle {
-    static CACHE: Mutex<Option<HashMap<Vec<u32>, Handle>>> = Mutex::new(None);
     let make = || {
         let bytes: Vec<u8> = params.iter().flat_map(|w| w.to_le_bytes()).collect();
         client.create_from_slice(&bytes)
     };
-    let Ok(mut guard) = CACHE.lock() else { return make() };
+    let Ok(mut guard) = PARAMS.lock() else { return make() };
     let cache = guard.get_or_insert_with(HashMap::new);
     if let Some(h) = cache.get(params) {
         return h.clone();

@@ -16,6 +16,8 @@ pub use limits::Limits;
 pub use device::device;
 #[cfg(feature = "gpu")]
 pub use device::{device_async, Gpu};
+#[cfg(all(feature = "gpu", target_family = "wasm"))]
+pub use device::forget_device;
 #[cfg(target_family = "wasm")]
 pub use ctors::run_constructors_once;
 #[cfg(all(feature = "gpu", not(target_family = "wasm")))]
