@@ -11,8 +11,8 @@
 //   1 sc: array<u32>        (rows, nb, SC_WORDS)
 //   2 x:  array<vec4<f32>>  (1, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
-//   4 y:  array<f32>        (1, rows)
-//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
+//   4 y:  array<f32>        (1, p[5]): this matrix writes columns p[6] .. p[6] + rows
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
 // Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation.
 // Each invocation computes R consecutive rows, so every x load serves R rows. No shader-f16.
 
@@ -46,6 +46,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
     }
     for (var i = 0u; i < min(R, rows - r0); i++) {
-        y[r0 + i] = acc[i] + plus(0u, r0 + i);
+        y[at(0u, r0 + i)] = acc[i] + plus(0u, r0 + i);
     }
 }

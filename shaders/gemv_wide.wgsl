@@ -11,8 +11,8 @@
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (1, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
-//   4 y:  array<f32>        (1, rows)
-//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
+//   4 y:  array<f32>        (1, p[5]): this matrix writes columns p[6] .. p[6] + rows
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
 // Template values: workgroup_size (WG), lanes (LANES, a power of two dividing WG). No shader-f16;
 // WG ≤ 256 and WG × 4 bytes of workgroup memory, within WebGPU's default limits.
 
@@ -51,6 +51,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
     }
     if (lane == 0u && row < rows) {
-        y[row] = part[li] + plus(0u, row);
+        y[at(0u, row)] = part[li] + plus(0u, row);
     }
 }

@@ -8,8 +8,8 @@
 //   1 sc: array<vec4<u32>>  (rows, nb4)
 //   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
-//   4 y:  array<f32>        (n_tok, rows)
-//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
+//   4 y:  array<f32>        (n_tok, p[5]): this matrix writes columns p[6] .. p[6] + rows
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
 // Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation, tokens_per_invocation.
 // Each invocation computes an R rows × T tokens tile: a block is decoded once into private
 // memory (cheap to re-read) and applied to T tokens; each x load serves R rows.
@@ -82,7 +82,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     for (var i = 0u; i < min(R, rows - r0); i++) {
         for (var t = 0u; t < min(T, n_tok - t0); t++) {
-            y[(t0 + t) * rows + r0 + i] = acc[i * T + t] + plus(t0 + t, r0 + i);
+            y[at(t0 + t, r0 + i)] = acc[i * T + t] + plus(t0 + t, r0 + i);
         }
     }
 }

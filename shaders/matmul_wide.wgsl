@@ -10,8 +10,8 @@
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
-//   4 y:  array<f32>        (n_tok, rows)
-//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add]
+//   4 y:  array<f32>        (n_tok, p[5]): this matrix writes columns p[6] .. p[6] + rows
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
 // Template values: workgroup_size (256). Workgroup memory: 2 × 64 × 32 f32 = 16 KiB, WebGPU's
 // default maxComputeWorkgroupStorageSize. No shader-f16.
 
@@ -73,7 +73,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let r = r0 + tr + i;
             let t = t0 + tt + j;
             if (r < rows && t < n_tok) {
-                y[t * rows + r] = acc[i][j] + plus(t, r);
+                y[at(t, r)] = acc[i][j] + plus(t, r);
             }
         }
     }

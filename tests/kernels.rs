@@ -176,13 +176,64 @@ fn output_split_to_default_binding_limit_matches_reference() {
     assert!(parts.iter().all(|p| p.largest_binding() as u64 <= kernels::DEFAULT_MAX_BINDING), "each buffer within the limit");
     assert_eq!(parts.iter().map(|p| p.rows).sum::<usize>(), rows);
     let x: Vec<f32> = (0..cols).map(|_| rng.f32(-1.0, 1.0)).collect();
-    let ys: Vec<_> = parts.iter().map(|p| p.forward(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols])).expect("gemv")).collect();
-    let got = gpu::read_f32(gpu::Tensor::cat(ys, 1)).expect("read");
+    // Each part writes its columns of one output (the model's path: no concatenation).
+    let out = gpu::empty(&gpu.device, [1, rows]);
+    let mut col = 0;
+    for p in &parts {
+        p.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols]), kernels::Add::Nothing, &out, col, false).expect("gemv");
+        col += p.rows;
+    }
+    let got = gpu::read_f32(out).expect("read");
     let (want, mag) = hearth::quant::matmul_reference(QuantKind::Q8_0, &bytes, rows, cols, &x);
     for i in 0..rows {
         let rel = (got[i] as f64 - want[i]).abs() / mag[i];
         assert!(rel <= KERNEL_REL_TOLERANCE, "row {i}: gpu {} ref {} (rel {rel:.2e})", got[i], want[i]);
     }
+}
+
+#[test]
+fn pieces_write_their_columns_of_one_output() {
+    // Qwen2.5-Coder's q|k|v where they differ in format: q Q5_0 896×896, k Q8_0 896×128, v Q5_0
+    // 896×128, each with its bias, written into one (n_tok, 1152) output at columns 0, 896, 1024;
+    // one token (GEMV) and 13 (matmul), both kernel families. A wrong stride or offset overwrites a
+    // neighbour's columns or leaves some unwritten (the output starts uninitialised).
+    let Some(gpu) = common::gpu() else { return };
+    let mut rng = TestRng::new(5);
+    let cols = 896;
+    let pieces = [(QuantKind::Q5_0, 896), (QuantKind::Q8_0, 128), (QuantKind::Q5_0, 128)];
+    let total: usize = pieces.iter().map(|p| p.1).sum();
+    let data: Vec<(Vec<u8>, Vec<f32>)> =
+        pieces.iter().map(|&(kind, rows)| (random_matrix(kind, rows, cols, &mut rng), (0..rows).map(|_| rng.f32(-2.0, 2.0)).collect())).collect();
+    for family in [Family::Narrow, Family::Wide] {
+        for n_tok in [1, 13] {
+            let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
+            let out = gpu::empty(&gpu.device, [n_tok, total]);
+            let mut col = 0;
+            for (&(kind, rows), (bytes, bias)) in pieces.iter().zip(&data) {
+                let m = QuantMatrix::upload(&gpu.device, kind, bytes, rows, cols).expect("upload").with_family(family);
+                let b = kernels::Add::Bias(gpu::tensor_from_f32(&gpu.device, bias.clone(), [1, rows]));
+                m.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]), b, &out, col, false).expect("launch");
+                col += rows;
+            }
+            let got = gpu::read_f32(out).expect("read");
+            let mut col = 0;
+            for (&(kind, rows), (bytes, bias)) in pieces.iter().zip(&data) {
+                let (want, mag) = hearth::quant::matmul_reference(kind, bytes, rows, cols, &x);
+                for t in 0..n_tok {
+                    for r in 0..rows {
+                        let (g, w) = (got[t * total + col + r] as f64, want[t * rows + r] + bias[r] as f64);
+                        let rel = (g - w).abs() / (mag[t * rows + r] + bias[r].abs() as f64);
+                        assert!(rel <= KERNEL_REL_TOLERANCE, "{} {kind:?} token {t} column {}: gpu {g} ref {w}", family.name(), col + r);
+                    }
+                }
+                col += rows;
+            }
+        }
+    }
+    // A piece that does not fit the output is refused, not written out of bounds.
+    let m = QuantMatrix::upload(&gpu.device, QuantKind::Q8_0, &data[1].0, 128, cols).expect("upload");
+    let out = gpu::empty(&gpu.device, [1, 200]);
+    assert!(m.forward_into(gpu::tensor_from_f32(&gpu.device, vec![0.0; cols], [1, cols]), kernels::Add::Nothing, &out, 100, false).is_err());
 }
 
 #[test]

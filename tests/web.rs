@@ -7,7 +7,7 @@ mod web_common;
 
 use hearth::engine::Engine;
 use wasm_bindgen_test::*;
-use web_common::{check_golden_greedy, fetch_bytes, MODEL_URL};
+use web_common::{check_golden_greedy, check_qwen_fim, fetch_bytes, MODEL_URL, QWEN_URL};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -21,4 +21,17 @@ async fn golden_greedy_tokens_on_webgpu() {
     drop(bytes);
     assert_eq!(engine.backend.name(), "webgpu");
     check_golden_greedy(&mut engine).await;
+}
+
+/// Qwen2.5-Coder on WebGPU: q|k|v in mixed formats written into one output, its 145 MB output
+/// matrix split at WebGPU's default 128 MiB binding limit (whatever SwiftShader offers), the FIM
+/// prompt's greedy tokens equal to the golden ones.
+#[wasm_bindgen_test]
+async fn qwen_fim_golden_tokens_on_webgpu() {
+    let bytes = fetch_bytes(QWEN_URL).await;
+    let gpu = hearth::gpu::device_async().await.expect("a WebGPU adapter");
+    let mut engine = Engine::load(&bytes, &gpu, 256).expect("load model");
+    drop(bytes);
+    assert!(engine.tokenizer.fim.is_some());
+    check_qwen_fim(&mut engine).await;
 }

@@ -28,3 +28,12 @@ pub use launch::{launch, launch_in_place, launches, primitive, read_f32_async, t
 /// burn's tensor types, re-exported so the model names them through one place.
 #[cfg(feature = "gpu")]
 pub use burn::tensor::{activation, Device, Int, Tensor, TensorData};
+/// The cubecl buffer behind a tensor, as raw launches bind it.
+#[cfg(feature = "gpu")]
+pub use burn::backend::wgpu::CubeTensor;
+
+/// An uninitialised float tensor of `shape`, for kernels that write all of it (`forward_into`).
+#[cfg(feature = "gpu")]
+pub fn empty<const D: usize>(device: &Device, shape: [usize; D]) -> Tensor<D> {
+    Tensor::empty(shape, device)
+}

@@ -24,7 +24,7 @@ pub mod self_test;
 pub mod swiglu;
 
 use crate::error::HearthError;
-use crate::gpu::{self, Arg, Device, GpuBuffer, Kernel, Tensor, Wgsl};
+use crate::gpu::{self, Arg, CubeTensor, Device, GpuBuffer, Kernel, Tensor, Wgsl};
 use crate::quant::{QuantKind, QK};
 
 /// GEMV work split, measured on llvmpipe (benches/kernels.rs): 32 rows an invocation, so each
@@ -194,7 +194,25 @@ impl QuantMatrix {
         self.run(x, add, force_matmul)
     }
 
+    /// Write x · Wᵀ + `add` into columns `col .. col + rows` of `out` (n_tok, out_cols), in one
+    /// launch: the parts of one layer fill a shared output without a concatenation. The caller
+    /// owns `out` (made by `gpu::empty`) and fills every column exactly once.
+    pub fn forward_into(&self, x: Tensor<2>, add: Add, out: &Tensor<2>, col: usize, force_matmul: bool) -> Result<(), HearthError> {
+        let [n_tok, out_cols] = out.dims();
+        if x.dims()[0] != n_tok || col + self.rows > out_cols {
+            return Err(HearthError::InvalidRequest(format!("writing {}×{} at column {col} of a {n_tok}×{out_cols} output", x.dims()[0], self.rows)));
+        }
+        let out = gpu::primitive(out.clone())?;
+        self.launch(x, add, force_matmul, Some((&out, out_cols as u32, col as u32))).map(|_| ())
+    }
+
     fn run(&self, x: Tensor<2>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
+        self.launch(x, add, force_matmul, None)?.ok_or_else(|| HearthError::InvalidRequest("no output".into()))
+    }
+
+    /// The launch behind `run` (a new output) and `forward_into` (`into`: an output, its row
+    /// stride and this matrix's first column in it).
+    fn launch(&self, x: Tensor<2>, add: Add, force_matmul: bool, into: Option<(&CubeTensor, u32, u32)>) -> Result<Option<Tensor<2>>, HearthError> {
         let [n_tok, cols] = x.dims();
         if cols != self.cols || n_tok == 0 {
             return Err(HearthError::InvalidRequest(format!("input is {n_tok}×{cols}, weight takes {} columns", self.cols)));
@@ -228,13 +246,21 @@ impl QuantMatrix {
             let row_groups = self.rows.div_ceil((MATMUL_ROWS * MATMUL_WORKGROUP) as usize) as u32;
             (k, (row_groups, n_tok.div_ceil(tokens as usize) as u32, 1))
         };
-        let params = [self.rows as u32, self.cols as u32, n_tok as u32, stride, add.is_some() as u32];
+        let (y_stride, y_offset) = into.map_or((self.rows as u32, 0), |(_, s, o)| (s, o));
+        let params = [self.rows as u32, self.cols as u32, n_tok as u32, stride, add.is_some() as u32, y_stride, y_offset];
         let add = match &add {
             Some(t) => Arg::Tensor(t),
             None => Arg::Buffer(&self.nothing),
         };
         let inputs = [Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x), add];
-        Ok(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x))
+        Ok(match into {
+            Some((out, _, _)) => {
+                let args = [inputs[0], inputs[1], inputs[2], inputs[3], Arg::Tensor(out)];
+                gpu::launch_in_place(&kernel, groups, &args, &params, &x);
+                None
+            }
+            None => Some(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x)),
+        })
     }
 
     fn gemv_wgsl(&self) -> Wgsl {
