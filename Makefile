@@ -15,7 +15,7 @@ FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30 -detect_leaks=0
 FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: test-device-lost bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
+.PHONY: bench-load-memory test-device-lost bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -127,6 +127,10 @@ build:
 bench: setup model
 	cargo bench --bench kernels
 	cargo bench --bench e2e
+
+## Peak memory of a model load (cold and cached), hearth WebGPU / CPU next to wllama, both catalog models.
+bench-load-memory: setup-web web model
+	node benches/load_memory.mjs
 
 ## In headless Chromium: hearth (WebGPU, CPU) vs wllama on the same GGUF and prompt; a Markdown table.
 bench-web: web model

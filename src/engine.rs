@@ -281,7 +281,7 @@ pub struct Engine {
     cached_ids: Vec<u32>, // exactly the ids whose keys/values are in the backend's cache
 }
 
-fn model_name(g: &Gguf<'_>) -> String {
+pub(crate) fn model_name(g: &Gguf<'_>) -> String {
     g.get("general.name")
         .and_then(|v| v.as_str())
         .or_else(|| g.get("general.architecture").and_then(|v| v.as_str()))
@@ -298,14 +298,20 @@ impl Engine {
 
     /// The same with `family`'s kernels whatever the adapter (tests hold both to the fixtures).
     #[cfg(feature = "gpu")]
+    /// The bytes go through the streaming load (`loader::GpuLoad`), as the store's chunks do.
     pub fn load_with_family(bytes: &[u8], gpu: &Gpu, context: usize, family: crate::kernels::Family) -> Result<Self, HearthError> {
-        let g = Gguf::parse(bytes)?;
-        let tokenizer = Tokenizer::from_gguf(&g)?;
-        let model = Llama::load_with(&g, gpu, family)?;
+        let mut load = crate::loader::GpuLoad::new(bytes.len() as u64, gpu, family);
+        load.push(bytes)?;
+        load.finish(context)
+    }
+
+    /// An engine over a GPU model built by `loader::GpuLoad`.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn from_gpu_model(model: Llama, tokenizer: Tokenizer, gpu: &Gpu, model_name: String, context: usize) -> Self {
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let backend = Backend::Gpu { model, cache };
-        Ok(Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name: model_name(&g), speculative: true, cached_ids: Vec::new() })
+        Engine { backend, tokenizer, adapter: gpu.adapter.clone(), limits: gpu.limits, model_name, speculative: true, cached_ids: Vec::new() }
     }
 
     /// Parse a GGUF model for the CPU backend (no GPU involved). The model keeps `bytes` and

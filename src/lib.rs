@@ -18,6 +18,8 @@ pub mod sampler;
 pub mod stop;
 pub mod tokenizer;
 pub mod engine;
+#[cfg(feature = "gpu")]
+pub mod loader;
 pub mod prompt;
 pub mod request;
 pub mod speculate;

@@ -220,6 +220,26 @@ pub(crate) async fn read_verified(
     let total = m.bytes_done();
     let mut out = Vec::new();
     out.try_reserve_exact(total as usize).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))?;
+    read_verified_each(db, m, signal, on_progress, &mut |piece| {
+        out.extend_from_slice(piece);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// `read_verified`, handing each verified chunk to `each` in order instead of keeping the file:
+/// one chunk's buffer is all it holds.
+pub(crate) async fn read_verified_each(
+    db: &Database,
+    m: &Manifest,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+    each: &mut dyn FnMut(&[u8]) -> Result<(), HearthError>,
+) -> Result<(), HearthError> {
+    let total = m.bytes_done();
+    let mut done = 0u64;
+    let mut buf = Vec::new();
     for (i, want) in m.chunks.iter().enumerate() {
         if signal.is_some_and(|s| s.aborted()) {
             return Err(HearthError::Aborted);
@@ -227,13 +247,12 @@ pub(crate) async fn read_verified(
         let value = get(db, CHUNKS, chunk_key(&m.id, i)).await?;
         let array = value.and_then(|v| v.dyn_into::<Uint8Array>().ok());
         let expected_len = m.chunk_size.min(m.size - i as u64 * m.chunk_size) as usize;
-        // Copied straight into place (no intermediate Vec), then hashed where it lies.
-        let start = out.len();
+        // Copied straight into the buffer, then hashed where it lies.
         let ok = match array {
             Some(a) if a.length() as usize == expected_len => {
-                out.resize(start + expected_len, 0);
-                a.copy_to(&mut out[start..]);
-                &chunk_sha256(&out[start..]).await == want
+                buf.resize(expected_len, 0);
+                a.copy_to(&mut buf);
+                &chunk_sha256(&buf).await == want
             }
             _ => false,
         };
@@ -241,9 +260,11 @@ pub(crate) async fn read_verified(
             demote(db, m, i).await?;
             return Err(HearthError::CorruptCache(format!("model '{}': chunk {i} is missing or fails its sha256", m.id)));
         }
-        on_progress(Progress { phase: "verify", loaded: out.len() as u64, total: Some(total) });
+        each(&buf)?;
+        done += expected_len as u64;
+        on_progress(Progress { phase: "verify", loaded: done, total: Some(total) });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Keep chunks `..good` as a partial download; forget the manifest and the bad chunk.
@@ -281,6 +302,21 @@ pub(crate) async fn request_persist() {
     }
 }
 
+fn check_load_args(chunk_size: u64, sha256: Option<&str>) -> Result<(), HearthError> {
+    if chunk_size == 0 || chunk_size > MAX_CHUNK || !chunk_size.is_multiple_of(4) {
+        return Err(HearthError::InvalidRequest(format!("chunk size {chunk_size}: must be a multiple of 4 up to {MAX_CHUNK}")));
+    }
+    if sha256.is_some_and(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(HearthError::InvalidRequest("sha256: expected 64 hex digits".into()));
+    }
+    Ok(())
+}
+
+/// A stored model whose sha256 is not the one asked for (another version of the file).
+fn stale(m: &Manifest, sha256: Option<&str>) -> bool {
+    sha256.is_some_and(|want| m.sha256.as_deref().is_some_and(|got| !got.eq_ignore_ascii_case(want)))
+}
+
 /// The model `id`: from IndexedDB when it is there (verified, no network), otherwise downloaded
 /// from `url` (resuming a partial download, retrying a flaky server; see `download`), stored in
 /// chunks of `chunk_size`, then returned. `sha256` (hex), when given, is the whole file's: a
@@ -293,17 +329,10 @@ pub async fn load(
     signal: Option<&AbortSignal>,
     on_progress: &mut dyn FnMut(Progress),
 ) -> Result<(Vec<u8>, LoadStats), HearthError> {
-    if chunk_size == 0 || chunk_size > MAX_CHUNK || !chunk_size.is_multiple_of(4) {
-        return Err(HearthError::InvalidRequest(format!("chunk size {chunk_size}: must be a multiple of 4 up to {MAX_CHUNK}")));
-    }
-    if sha256.is_some_and(|h| h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit())) {
-        return Err(HearthError::InvalidRequest("sha256: expected 64 hex digits".into()));
-    }
+    check_load_args(chunk_size, sha256)?;
     let db = open_db().await?;
-    let stale = |m: &Manifest| sha256.is_some_and(|want| m.sha256.as_deref().is_some_and(|got| !got.eq_ignore_ascii_case(want)));
     let result = match get_manifest(&db, MANIFESTS, id).await {
-        // Another version of the file than the one asked for: replace it.
-        Ok(Some(m)) if stale(&m) => match delete_in(&db, id).await {
+        Ok(Some(m)) if stale(&m, sha256) => match delete_in(&db, id).await {
             Ok(()) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
             Err(e) => Err(e),
         },
@@ -316,6 +345,57 @@ pub async fn load(
     };
     db.close();
     result
+}
+
+/// `load`, handing the file to `each(size, piece)` chunk by chunk from the store instead of
+/// returning it: a model that was downloaded now is read back from the store once stored, so
+/// what the download held is free again before `each` allocates.
+pub async fn load_each(
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    sha256: Option<&str>,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+    each: &mut dyn FnMut(u64, &[u8]) -> Result<(), HearthError>,
+) -> Result<LoadStats, HearthError> {
+    check_load_args(chunk_size, sha256)?;
+    let db = open_db().await?;
+    let result = load_each_in(&db, id, url, chunk_size, sha256, signal, on_progress, each).await;
+    db.close();
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn load_each_in(
+    db: &Database,
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    sha256: Option<&str>,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+    each: &mut dyn FnMut(u64, &[u8]) -> Result<(), HearthError>,
+) -> Result<LoadStats, HearthError> {
+    let mut stats = LoadStats::default();
+    let m = match get_manifest(db, MANIFESTS, id).await? {
+        Some(m) if !stale(&m, sha256) => m,
+        found => {
+            if found.is_some() {
+                delete_in(db, id).await?;
+            }
+            let (bytes, s) = download::run(db, id, url, chunk_size, sha256, signal, on_progress).await?;
+            drop(bytes);
+            stats = s;
+            get_manifest(db, MANIFESTS, id).await?.ok_or_else(|| HearthError::Storage(format!("model '{id}' was stored but has no manifest")))?
+        }
+    };
+    let size = m.size;
+    read_verified_each(db, &m, signal, on_progress, &mut |piece| each(size, piece)).await?;
+    if stats.downloaded == 0 {
+        stats.from_cache = size;
+    }
+    Ok(stats)
 }
 
 /// The whole models in the store.

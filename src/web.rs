@@ -223,7 +223,29 @@ impl WasmEngine {
         // Decide the backend first: asking for WebGPU when there is none fails before downloading.
         let (gpu, gpu_fallback) = choose_backend(&options).await?;
         let mut report = |p: store::Progress| progress(on_progress, p.phase, p.loaded as f64, p.total.map(|t| t as f64));
-        let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal, &mut report).await.map_err(js_error)?;
+        let (engine, stats) = match gpu {
+            #[cfg(feature = "gpu")]
+            Some(gpu) => {
+                // Chunk by chunk from the store onto the GPU: the file is never whole in memory.
+                let family = crate::kernels::Family::for_adapter(gpu.software);
+                let mut load: Option<crate::loader::GpuLoad> = None;
+                let mut each = |size: u64, piece: &[u8]| {
+                    let l = load.get_or_insert_with(|| crate::loader::GpuLoad::new(size, &gpu, family));
+                    l.push(piece)?;
+                    progress(on_progress, "upload", l.position() as f64, Some(size as f64));
+                    Ok(())
+                };
+                let stats = store::load_each(&id, &url, chunk, options.sha256.as_deref(), signal, &mut report, &mut each).await.map_err(js_error)?;
+                let load = load.ok_or_else(|| js_error(HearthError::InvalidRequest("an empty model file".into())))?;
+                (load.finish(options.context.unwrap_or(DEFAULT_CONTEXT)).map_err(js_error)?, stats)
+            }
+            #[cfg(not(feature = "gpu"))]
+            Some(never) => match never {},
+            None => {
+                let (bytes, stats) = store::load(&id, &url, chunk, options.sha256.as_deref(), signal, &mut report).await.map_err(js_error)?;
+                (Self::cpu_from_bytes(bytes, &options, on_progress)?, stats)
+            }
+        };
         let source = match (stats.downloaded, stats.resumed_at) {
             (0, _) => "cache".to_string(),
             (_, 0) => "network".to_string(),
@@ -235,14 +257,12 @@ impl WasmEngine {
             resumed_at: stats.resumed_at as f64,
             attempts: stats.attempts,
         };
-        let engine = Self::from_bytes(bytes, gpu, &options, on_progress).await?;
         let load_ms = js_sys::Date::now() - t0;
         Ok(WasmEngine { engine, source, load_ms, load, gpu_fallback, reload: Some((url, options)), device_lost: DeviceLostInfo::default() })
     }
 
-    /// Takes the bytes: the CPU backend keeps them (its weights are read in place), the GPU one
-    /// drops them once uploaded.
-    async fn from_bytes(bytes: Vec<u8>, gpu: Option<GpuDevice>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
+    /// The CPU backend keeps the bytes: its weights are read in place.
+    fn cpu_from_bytes(bytes: Vec<u8>, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, JsValue> {
         let context = options.context.unwrap_or(DEFAULT_CONTEXT);
         let n = bytes.len() as f64;
         progress(on_progress, "upload", 0.0, Some(n));
@@ -251,23 +271,31 @@ impl WasmEngine {
             "exact" => Numerics::Exact,
             other => return Err(js_error(HearthError::InvalidRequest(format!("numerics {other:?}: expected int8 or exact")))),
         };
-        let engine = match gpu {
-            #[cfg(feature = "gpu")]
-            Some(gpu) => Engine::load(&bytes, &gpu, context),
-            #[cfg(not(feature = "gpu"))]
-            Some(never) => match never {},
-            None => {
-                let threads = match options.threads {
-                    Some(t) if (1..=64).contains(&t) => t,
-                    Some(t) => return Err(js_error(HearthError::InvalidRequest(format!("threads {t}: expected 1 to 64")))),
-                    None => crate::cpu::pool::Pool::default_threads(),
-                };
-                Engine::load_cpu_with(bytes, context, CpuOptions { numerics, threads })
-            }
-        }
-        .map_err(js_error)?;
+        let threads = match options.threads {
+            Some(t) if (1..=64).contains(&t) => t,
+            Some(t) => return Err(js_error(HearthError::InvalidRequest(format!("threads {t}: expected 1 to 64")))),
+            None => crate::cpu::pool::Pool::default_threads(),
+        };
+        let engine = Engine::load_cpu_with(bytes, context, CpuOptions { numerics, threads }).map_err(js_error)?;
         progress(on_progress, "upload", n, Some(n));
         Ok(engine)
+    }
+
+    /// A model held by the page, onto the GPU a chunk at a time (no copy of the whole file).
+    #[cfg(feature = "gpu")]
+    fn gpu_from_array(bytes: &Uint8Array, gpu: &GpuDevice, options: &LoadOptions, on_progress: &Option<Function>) -> Result<Engine, HearthError> {
+        let n = bytes.length();
+        let mut load = crate::loader::GpuLoad::new(n as u64, gpu, crate::kernels::Family::for_adapter(gpu.software));
+        let step = store::DEFAULT_CHUNK as u32;
+        let mut buf = Vec::new();
+        for start in (0..n).step_by(step as usize) {
+            let end = n.min(start + step);
+            buf.resize((end - start) as usize, 0);
+            bytes.subarray(start, end).copy_to(&mut buf);
+            load.push(&buf)?;
+            progress(on_progress, "upload", end as f64, Some(n as f64));
+        }
+        load.finish(options.context.unwrap_or(DEFAULT_CONTEXT))
     }
 }
 
@@ -278,7 +306,13 @@ impl WasmEngine {
         let t0 = js_sys::Date::now();
         let options = load_options(options)?;
         let (gpu, gpu_fallback) = choose_backend(&options).await?;
-        let engine = Self::from_bytes(bytes.to_vec(), gpu, &options, &on_progress).await?;
+        let engine = match gpu {
+            #[cfg(feature = "gpu")]
+            Some(gpu) => Self::gpu_from_array(&bytes, &gpu, &options, &on_progress).map_err(js_error)?,
+            #[cfg(not(feature = "gpu"))]
+            Some(never) => match never {},
+            None => Self::cpu_from_bytes(bytes.to_vec(), &options, &on_progress)?,
+        };
         Ok(WasmEngine { engine, source: "memory".into(), load_ms: js_sys::Date::now() - t0, load: LoadInfo::default(), gpu_fallback, reload: None, device_lost: DeviceLostInfo::default() })
     }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use hearth::engine::{CompletionRequest, Engine};
-use hearth::gguf::Gguf;
 use hearth::gpu;
 use hearth::model::Llama;
 
@@ -17,8 +16,7 @@ fn model() -> Option<Llama> {
     let path = common::model_path()?;
     let gpu = common::gpu()?;
     let bytes = std::fs::read(path).expect("read");
-    let g = Gguf::parse(&bytes).expect("parse");
-    Some(Llama::load(&g, &gpu).expect("load"))
+    Some(Llama::load(&bytes, &gpu).expect("load"))
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {

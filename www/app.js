@@ -175,11 +175,12 @@ async function unloadCurrent() {
 }
 
 function onProgress() {
-  let t0 = performance.now();
-  let lastPhase = '';
+  // On WebGPU a cached model is read and uploaded a chunk at a time, so `verify` and `upload`
+  // alternate: each phase's rate counts from its first event.
+  const started = {};
   return ({ phase, loaded, total }) => {
-    if (phase !== lastPhase) { lastPhase = phase; t0 = performance.now(); }
-    const secs = (performance.now() - t0) / 1000;
+    started[phase] ??= performance.now();
+    const secs = (performance.now() - started[phase]) / 1000;
     const label = { download: 'Downloading', verify: 'Reading from this device', upload: 'Preparing the GPU' }[phase] || phase;
     $('phase').textContent = `${label}…`;
     $('progress').value = total ? loaded / total : 0;

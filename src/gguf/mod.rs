@@ -2,6 +2,7 @@
 //! Every count, length and offset is checked against the file before it is trusted.
 
 mod cursor;
+pub mod stream;
 mod types;
 mod value;
 pub mod writer;
@@ -46,10 +47,23 @@ pub struct Gguf<'a> {
     tensors: Vec<TensorInfo<'a>>,
     by_name: HashMap<&'a str, usize>,
     data: &'a [u8],
+    /// Where the data section starts in the file.
+    data_start: u64,
 }
 
 impl<'a> Gguf<'a> {
+    /// A whole file: every tensor's bytes are in `bytes`.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, GgufError> {
+        let mut g = Self::parse_header(bytes, bytes.len() as u64)?;
+        g.data = bytes.get(g.data_start as usize..).unwrap_or(&[]);
+        Ok(g)
+    }
+
+    /// The header (metadata and tensor index) from the first bytes of a file of `file_len`
+    /// bytes, every tensor checked to lie within the file. A `Truncated` error with
+    /// `bytes.len() < file_len` means the header goes on past `bytes`. The result holds no tensor
+    /// data (`tensor_data` is empty): a streaming load reads the tensors (`stream::TensorStream`).
+    pub fn parse_header(bytes: &'a [u8], file_len: u64) -> Result<Self, GgufError> {
         let mut c = Cursor::new(bytes);
         let magic = c.u32()?;
         if magic != MAGIC {
@@ -92,17 +106,22 @@ impl<'a> Gguf<'a> {
             },
         };
         let data_start = (c.pos() as u64).div_ceil(alignment) * alignment;
-        let data = bytes.get(data_start as usize..).unwrap_or(&[]);
+        let data_len = file_len.saturating_sub(data_start);
         for t in &tensors {
             if t.offset % alignment != 0 {
                 return Err(bad_tensor(t.name, format!("offset {} is not a multiple of the alignment {alignment}", t.offset)));
             }
             let end = t.offset.checked_add(t.n_bytes).ok_or_else(|| bad_tensor(t.name, "offset overflows".into()))?;
-            if end > data.len() as u64 {
-                return Err(GgufError::Truncated { offset: data_start.saturating_add(t.offset), needed: t.n_bytes, len: bytes.len() as u64 });
+            if end > data_len {
+                return Err(GgufError::Truncated { offset: data_start.saturating_add(t.offset), needed: t.n_bytes, len: file_len });
             }
         }
-        Ok(Gguf { version, metadata, tensors, by_name, data })
+        Ok(Gguf { version, metadata, tensors, by_name, data: &[], data_start })
+    }
+
+    /// Where the data section starts: tensor `t` is at `data_start() + t.offset` in the file.
+    pub fn data_start(&self) -> u64 {
+        self.data_start
     }
 
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
@@ -121,9 +140,10 @@ impl<'a> Gguf<'a> {
         self.by_name.get(name).map(|&i| &self.tensors[i])
     }
 
-    /// The tensor's bytes, borrowed from the file (bounds were checked by `parse`).
+    /// The tensor's bytes, borrowed from the file (bounds were checked by `parse`); empty for a
+    /// header parsed alone.
     pub fn tensor_data(&self, t: &TensorInfo<'_>) -> &'a [u8] {
-        &self.data[t.offset as usize..(t.offset + t.n_bytes) as usize]
+        self.data.get(t.offset as usize..(t.offset + t.n_bytes) as usize).unwrap_or(&[])
     }
 }
 

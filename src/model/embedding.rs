@@ -1,13 +1,13 @@
 //! Token embedding lookup on the host: the rows for the ids at hand are decoded with the
 //! quant twins and uploaded. The (possibly tied) output projection uses the GPU copy instead.
 
-use super::weights::WeightRef;
 use crate::error::HearthError;
+use crate::gguf::GgmlType;
 use crate::quant::{float, QuantKind};
 
 pub struct Embedding {
     kind: Option<QuantKind>, // None: a float type decoded by `float::to_f32`
-    ty: crate::gguf::GgmlType,
+    ty: GgmlType,
     bytes: Vec<u8>, // (n_vocab, row_bytes) as in the GGUF file
     row_bytes: usize,
     pub n_vocab: usize,
@@ -15,20 +15,25 @@ pub struct Embedding {
 }
 
 impl Embedding {
-    pub fn new(w: &WeightRef<'_>) -> Result<Self, HearthError> {
-        let kind = QuantKind::from_ggml(w.ty);
+    /// The token embedding `name` (n_vocab = `rows`, n_embd = `cols`) in `ty`, keeping `bytes`
+    /// (n_vocab, row_bytes) as they came from the file, without a copy.
+    pub fn from_bytes(name: &str, ty: GgmlType, rows: usize, cols: usize, bytes: Vec<u8>) -> Result<Self, HearthError> {
+        let kind = QuantKind::from_ggml(ty);
         let row_bytes = match kind {
-            Some(k) if k.fits(w.cols) => k.row_bytes(w.cols),
-            Some(_) => return Err(HearthError::UnsupportedModel(format!("{}: row length {} is not whole blocks", w.name, w.cols))),
+            Some(k) if k.fits(cols) => k.row_bytes(cols),
+            Some(_) => return Err(HearthError::UnsupportedModel(format!("{name}: row length {cols} is not whole blocks"))),
             None => {
-                let (per_block, block_bytes) = w.ty.block_geometry();
+                let (per_block, block_bytes) = ty.block_geometry();
                 if per_block != 1 {
-                    return Err(HearthError::UnsupportedQuant(format!("{} (tensor {})", w.ty.name(), w.name)));
+                    return Err(HearthError::UnsupportedQuant(format!("{} (tensor {name})", ty.name())));
                 }
-                w.cols * block_bytes as usize
+                cols * block_bytes as usize
             }
         };
-        Ok(Embedding { kind, ty: w.ty, bytes: w.bytes.to_vec(), row_bytes, n_vocab: w.rows, n_embd: w.cols })
+        if bytes.len() != row_bytes * rows {
+            return Err(HearthError::UnsupportedModel(format!("{name}: {} bytes for {rows} rows of {row_bytes}", bytes.len())));
+        }
+        Ok(Embedding { kind, ty, bytes, row_bytes, n_vocab: rows, n_embd: cols })
     }
 
     /// (ids.len(), n_embd) row-major.

@@ -1,24 +1,23 @@
 //! The llama/qwen2 decoder as a burn model over our kernels: RMSNorm, RoPE, grouped-query attention
 //! over the KV cache, SwiGLU, (tied) output projection; weight matmuls go through `Linear`.
 
+use super::builder::Builder;
 use super::config::{Config, RopeStyle};
 use super::embedding::Embedding;
 use super::kv_cache::KvCache;
 use super::linear::Linear;
-use super::weights::{ModelRefs, WeightRef};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::gpu::{self, Device, Tensor};
 use crate::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu, Family};
-use crate::quant::float;
 
-struct Layer {
-    attn_norm: Tensor<1>, // (n_embd)
-    wqkv: Linear,         // (n_head·hd + 2·n_kv·hd, n_embd): q, k, v stacked
-    wo: Linear,
-    ffn_norm: Tensor<1>,  // (n_embd)
-    w_gate_up: Linear,    // (2·n_ff, n_embd): gate, up stacked
-    w_down: Linear,
+pub(super) struct Layer {
+    pub(super) attn_norm: Tensor<1>, // (n_embd)
+    pub(super) wqkv: Linear,         // (n_head·hd + 2·n_kv·hd, n_embd): q, k, v stacked
+    pub(super) wo: Linear,
+    pub(super) ffn_norm: Tensor<1>,  // (n_embd)
+    pub(super) w_gate_up: Linear,    // (2·n_ff, n_embd): gate, up stacked
+    pub(super) w_down: Linear,
 }
 
 pub struct Llama {
@@ -33,44 +32,26 @@ pub struct Llama {
 }
 
 impl Llama {
-    /// Build the model from a parsed GGUF: repack and upload every weight.
-    pub fn load(g: &Gguf<'_>, on: &gpu::Gpu) -> Result<Self, HearthError> {
-        Self::load_with(g, on, Family::for_adapter(on.software))
+    /// Build the model from a GGUF file held whole: repack and upload every weight.
+    pub fn load(bytes: &[u8], on: &gpu::Gpu) -> Result<Self, HearthError> {
+        Self::load_with(bytes, on, Family::for_adapter(on.software))
     }
 
     /// The same, launching `family`'s kernels whatever the adapter (tests run both families).
-    pub fn load_with(g: &Gguf<'_>, on: &gpu::Gpu, family: Family) -> Result<Self, HearthError> {
-        let device = &on.device;
-        // No binding above WebGPU's default limit, nor above what this adapter allows.
-        let max_binding = match on.limits.max_storage_buffer_binding_size {
-            0 => crate::kernels::DEFAULT_MAX_BINDING,
-            l => l.min(crate::kernels::DEFAULT_MAX_BINDING),
-        };
-        let config = Config::from_gguf(g)?;
-        let refs = ModelRefs::new(g, &config)?;
-        let norm = |w: &WeightRef<'_>| -> Result<Tensor<1>, HearthError> {
-            Ok(gpu::tensor_from_f32(device, float::to_f32(w.ty, w.bytes)?, [w.rows]))
-        };
-        let mut layers = Vec::with_capacity(config.n_layer);
-        for l in &refs.layers {
-            layers.push(Layer {
-                attn_norm: norm(&l.attn_norm)?,
-                wqkv: Linear::upload(device, family, max_binding, &[&l.wq, &l.wk, &l.wv], &[l.bq.as_ref(), l.bk.as_ref(), l.bv.as_ref()])?,
-                wo: Linear::upload(device, family, max_binding, &[&l.wo], &[None])?,
-                ffn_norm: norm(&l.ffn_norm)?,
-                w_gate_up: Linear::upload(device, family, max_binding, &[&l.w_gate, &l.w_up], &[None, None])?,
-                w_down: Linear::upload(device, family, max_binding, &[&l.w_down], &[None])?,
-            });
+    /// The tensors go through the streaming builder in file order, as a load from the store does.
+    pub fn load_with(bytes: &[u8], on: &gpu::Gpu, family: Family) -> Result<Self, HearthError> {
+        let g = Gguf::parse(bytes)?;
+        let mut b = Builder::new(&g, on, family)?;
+        let mut order: Vec<_> = g.tensors().iter().collect();
+        order.sort_by_key(|t| t.offset);
+        for t in order {
+            b.tensor(t, g.tensor_data(t).to_vec())?;
         }
-        Ok(Llama {
-            embedding: Embedding::new(&refs.token_embd)?,
-            output_norm: norm(&refs.output_norm)?,
-            output: Linear::upload(device, family, max_binding, &[&refs.output], &[None])?,
-            layers,
-            config,
-            device: device.clone(),
-            family,
-        })
+        b.finish()
+    }
+
+    pub(super) fn from_parts(config: Config, device: &Device, embedding: Embedding, layers: Vec<Layer>, output_norm: Tensor<1>, output: Linear, family: Family) -> Self {
+        Llama { config, device: device.clone(), embedding, layers, output_norm, output, family }
     }
 
     /// The kernel family this model launches (from the adapter, or `HEARTH_KERNELS`).

@@ -1,5 +1,7 @@
 //! The model: configuration from metadata, weight views by name, and the burn decoder.
 
+#[cfg(feature = "gpu")]
+pub mod builder;
 pub mod config;
 #[cfg(feature = "gpu")]
 mod embedding;

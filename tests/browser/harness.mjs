@@ -30,10 +30,9 @@ export async function startServer(port, mounts, env = {}) {
   };
 }
 
-/** Chromium (with WebGPU unless `webgpu: false`), a fresh persistent profile, so IndexedDB and
- *  the service worker survive reloads within one test. */
-export async function launch(options = {}, { webgpu = true, args = [] } = {}) {
-  const profile = mkdtempSync(join(tmpdir(), 'hearth-chromium-'));
+/** Chromium (with WebGPU unless `webgpu: false`), a fresh persistent profile (or `profile`, one
+ *  an earlier browser left), so IndexedDB and the service worker survive reloads within one test. */
+export async function launch(options = {}, { webgpu = true, args = [], profile = mkdtempSync(join(tmpdir(), 'hearth-chromium-')) } = {}) {
   const context = await chromium.launchPersistentContext(profile, {
     ...options,
     executablePath: CHROMIUM,
