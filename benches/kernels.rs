@@ -67,7 +67,7 @@ fn main() {
 
     // Plain read bandwidth over 64 MiB.
     let words: Vec<u32> = (0..16u32 << 20).collect();
-    let buf = gpu::upload_u32(&gpu.device, &words).expect("upload");
+    let buf = gpu::upload_u32(&gpu.device, words).expect("upload");
     let like = gpu::tensor_from_f32(&gpu.device, vec![0.0], [1]);
     let read_s = per_call(10, || kernels::read_bandwidth(&buf, 64, &like).expect("read kernel"));
     println!("read_bandwidth: {:.2} GB/s (64 MiB, streaming)", buf.n_bytes as f64 / read_s / 1e9);
@@ -87,7 +87,7 @@ fn main() {
         drop(bytes);
         let x = gpu::tensor_from_f32(&gpu.device, vec![0.5; cols], [1, cols]);
         let same: Vec<u32> = (0..n_bytes as u32 / 4).collect();
-        let rd = gpu::upload_u32(&gpu.device, &same).expect("upload");
+        let rd = gpu::upload_u32(&gpu.device, same).expect("upload");
         let iters = (60_000_000 / n_bytes).clamp(5, 100);
         let (mut gn, mut gw, mut r) = (f64::MAX, f64::MAX, f64::MAX);
         for _ in 0..3 {

@@ -259,7 +259,7 @@ fn read_bandwidth_matches_reference() {
     let Some(gpu) = common::gpu() else { return };
     let mut rng = TestRng::new(3);
     let words: Vec<u32> = (0..(1 << 20) + 4 * 37).map(|_| rng.u8() as u32 * 16_777_619).collect();
-    let buf = gpu::upload_u32(&gpu.device, &words).expect("upload");
+    let buf = gpu::upload_u32(&gpu.device, words.clone()).expect("upload");
     let like = gpu::tensor_from_f32(&gpu.device, vec![0.0], [1]);
     let partial = gpu::read_f32(kernels::read_bandwidth(&buf, 64, &like).expect("launch")).expect("read");
     let got = partial.iter().fold(0u32, |a, p| a.wrapping_add(p.to_bits()));

@@ -70,11 +70,12 @@ fn client_of(device: &Device) -> Result<cubecl::client::Client, HearthError> {
     Ok(primitive(probe)?.client)
 }
 
-/// Upload u32 words as a raw buffer.
-pub fn upload_u32(device: &Device, words: &[u32]) -> Result<GpuBuffer, HearthError> {
+/// Upload u32 words as a raw buffer. The words are handed to cubecl as they are, not copied: a
+/// repacked matrix costs its own size in host memory while it uploads, not three times it.
+pub fn upload_u32(device: &Device, words: Vec<u32>) -> Result<GpuBuffer, HearthError> {
     let client = client_of(device)?;
-    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    Ok(GpuBuffer { handle: client.create_from_slice(&bytes), n_bytes: bytes.len() })
+    let n_bytes = words.len() * 4;
+    Ok(GpuBuffer { handle: client.create(cubecl::bytes::Bytes::from_elems(words)), n_bytes })
 }
 
 /// A float tensor of `shape` from host data.

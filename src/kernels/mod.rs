@@ -134,9 +134,9 @@ impl QuantMatrix {
             kind,
             rows,
             cols,
-            qs: gpu::upload_u32(device, &layout.qs)?,
-            sc: gpu::upload_u32(device, &layout.sc)?,
-            nothing: gpu::upload_u32(device, &[0; 4])?,
+            qs: gpu::upload_u32(device, layout.qs)?,
+            sc: gpu::upload_u32(device, layout.sc)?,
+            nothing: gpu::upload_u32(device, vec![0; 4])?,
             family: Family::Narrow,
         })
     }
