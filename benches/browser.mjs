@@ -4,11 +4,10 @@
 // cache), prefill tok/s of a ≈512-token prompt, decode tok/s of 128 tokens, peak memory; plus the
 // WebGPU adapter's read bandwidth, to judge the WebGPU path by. Each engine gets a fresh browser.
 // Run: `make bench-web` (needs `make web` and the model). Prints a Markdown table.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage, peakMemory } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8795);
 const HANDLERS = 9; // ≈ 500 prompt tokens (each engine reports its own count)
@@ -17,20 +16,8 @@ const KINDS = (process.env.KINDS || 'read-bandwidth,hearth-webgpu,hearth-cpu,wll
 const ARGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic'];
 
-/** Peak resident memory (VmHWM) summed over the running Chromium's processes, in bytes (one
- *  browser runs at a time). */
-function peakMemory() {
-  let total = 0;
-  let pids = [];
-  try { pids = execFileSync('pgrep', ['-f', CHROMIUM.replace('/usr/bin/', '/usr/lib/chromium/')]).toString().trim().split(/\s+/); } catch {}
-  for (const p of pids) {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) total += Number(m[1]) * 1024;
-    } catch {}
-  }
-  return total;
-}
+/** Peak resident memory of the running Chromium (one browser runs at a time), in bytes. */
+const browserPeak = () => peakMemory(CHROMIUM.replace('/usr/bin/', '/usr/lib/chromium/'));
 
 const server = await startServer(PORT, { '/': ROOT, '/models': MODEL_DIR }, { HEARTH_ISOLATE: '1' });
 const modelUrl = `${server.url}/models/${MODEL_FILE}`;
@@ -42,9 +29,9 @@ try {
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
     try {
       const page = await openBenchPage(browser, server, modelUrl);
-      const base = peakMemory();
+      const base = browserPeak();
       const r = await page.evaluate(({ kind, h, d }) => window.bench(kind, h, d), { kind, h: HANDLERS, d: DECODE });
-      const peak = peakMemory();
+      const peak = browserPeak();
       if (r.error) { console.error(`${kind}: ${r.error}`); continue; }
       if (kind === 'read-bandwidth') { readGbps = r.gbps; console.error(`WebGPU adapter read bandwidth: ${r.gbps.toFixed(2)} GB/s`); continue; }
       r.peakMB = (peak - base) / 1e6;

@@ -77,37 +77,44 @@ fn main() {
     // dispatch overhead), timed alternately so both see the machine in the same state.
     let own = Family::for_adapter(gpu.software);
     println!("\nkernel family this adapter gets: {}", own.name());
-    println!("\n| kernel | in×out | weight MiB | narrow µs | narrow GB/s | wide µs | wide GB/s | read GB/s (same bytes) | narrow / read | wide / read |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("subgroups on this device: {} (the wide columns: workgroup-memory tree; wide+sg: subgroup shuffles)", gpu.subgroups);
+    println!("\n| kernel | in×out | weight MiB | narrow µs | narrow GB/s | wide µs | wide GB/s | wide+sg µs | read GB/s (same bytes) | narrow / read | wide / read | wide+sg / read |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (kind, cols, rows) in GEMVS {
         let bytes = bench_matrix(kind, rows, cols);
         let narrow = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
         let n_bytes = narrow.gpu_bytes();
-        let wide = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide);
+        let wide = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(false);
+        let wide_sg = gpu.subgroups.then(|| QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(true));
         drop(bytes);
         let x = gpu::tensor_from_f32(&gpu.device, vec![0.5; cols], [1, cols]);
         let same: Vec<u32> = (0..n_bytes as u32 / 4).collect();
         let rd = gpu::upload_u32(&gpu.device, same).expect("upload");
         let iters = (60_000_000 / n_bytes).clamp(5, 100);
-        let (mut gn, mut gw, mut r) = (f64::MAX, f64::MAX, f64::MAX);
+        let (mut gn, mut gw, mut gs, mut r) = (f64::MAX, f64::MAX, f64::NAN, f64::MAX);
         for _ in 0..3 {
             gn = gn.min(per_call(iters, || narrow.forward(x.clone()).expect("gemv")));
             gw = gw.min(per_call(iters, || wide.forward(x.clone()).expect("gemv")));
+            if let Some(m) = &wide_sg {
+                gs = gs.min(per_call(iters, || m.forward(x.clone()).expect("gemv")));
+            }
             r = r.min(per_call(iters, || kernels::read_bandwidth(&rd, 64, &like).expect("read")));
         }
         let gbs = |s: f64| n_bytes as f64 / s / 1e9;
         let rbs = rd.n_bytes as f64 / r / 1e9;
         println!(
-            "| gemv_{} | {cols}×{rows} | {:.2} | {:.0} | {:.1} | {:.0} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            "| gemv_{} | {cols}×{rows} | {:.2} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2} |",
             format!("{kind:?}").to_lowercase(),
             n_bytes as f64 / (1 << 20) as f64,
             gn * 1e6,
             gbs(gn),
             gw * 1e6,
             gbs(gw),
+            gs * 1e6,
             rbs,
             gbs(gn) / rbs,
-            gbs(gw) / rbs
+            gbs(gw) / rbs,
+            gbs(gs) / rbs
         );
     }
 

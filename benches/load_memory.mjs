@@ -6,27 +6,12 @@
 // the GPU's buffers live in the GPU process, so they count. hearth also reports its wasm memory
 // after the load (info().wasmMemoryBytes): it never shrinks, so it is the load's wasm peak.
 // Run: `make bench-load-memory` (MODELS=file,file KINDS=hearth-webgpu,hearth-cpu,wllama-2).
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { MODEL_DIR, ROOT, startServer, launch, openBenchPage } from '../tests/browser/harness.mjs';
+import { rmSync } from 'node:fs';
+import { MODEL_DIR, ROOT, startServer, launch, openBenchPage, peakMemory } from '../tests/browser/harness.mjs';
 
-const PORT = Number(process.env.HEARTH_BENCH_PORT || 8797);
+const PORT = Number(process.env.HEARTH_BENCH_PORT || 8796);
 const MODELS = (process.env.MODELS || 'SmolLM2-135M-Instruct.Q4_1.gguf,Qwen2.5-Coder-0.5B-Instruct.gguf').split(',');
 const KINDS = (process.env.KINDS || 'hearth-webgpu,hearth-cpu,wllama-2').split(',');
-
-/** Summed VmHWM of the processes whose command line names `profile` (one browser), in bytes. */
-function peakMemory(profile) {
-  let total = 0;
-  let pids = [];
-  try { pids = execFileSync('pgrep', ['-f', profile]).toString().trim().split(/\s+/); } catch {}
-  for (const p of pids) {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) total += Number(m[1]) * 1024;
-    } catch {}
-  }
-  return total;
-}
 
 const server = await startServer(PORT, { '/': ROOT, '/models': MODEL_DIR }, { HEARTH_ISOLATE: '1' });
 const rows = [];

@@ -361,41 +361,30 @@ pub async fn load_each(
 ) -> Result<LoadStats, HearthError> {
     check_load_args(chunk_size, sha256)?;
     let db = open_db().await?;
-    let result = load_each_in(&db, id, url, chunk_size, sha256, signal, on_progress, each).await;
+    let result: Result<LoadStats, HearthError> = async {
+        let mut stats = LoadStats::default();
+        let m = match get_manifest(&db, MANIFESTS, id).await? {
+            Some(m) if !stale(&m, sha256) => m,
+            found => {
+                if found.is_some() {
+                    delete_in(&db, id).await?;
+                }
+                let (bytes, s) = download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await?;
+                drop(bytes);
+                stats = s;
+                get_manifest(&db, MANIFESTS, id).await?.ok_or_else(|| HearthError::Storage(format!("model '{id}' was stored but has no manifest")))?
+            }
+        };
+        let size = m.size;
+        read_verified_each(&db, &m, signal, on_progress, &mut |piece| each(size, piece)).await?;
+        if stats.downloaded == 0 {
+            stats.from_cache = size;
+        }
+        Ok(stats)
+    }
+    .await;
     db.close();
     result
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn load_each_in(
-    db: &Database,
-    id: &str,
-    url: &str,
-    chunk_size: u64,
-    sha256: Option<&str>,
-    signal: Option<&AbortSignal>,
-    on_progress: &mut dyn FnMut(Progress),
-    each: &mut dyn FnMut(u64, &[u8]) -> Result<(), HearthError>,
-) -> Result<LoadStats, HearthError> {
-    let mut stats = LoadStats::default();
-    let m = match get_manifest(db, MANIFESTS, id).await? {
-        Some(m) if !stale(&m, sha256) => m,
-        found => {
-            if found.is_some() {
-                delete_in(db, id).await?;
-            }
-            let (bytes, s) = download::run(db, id, url, chunk_size, sha256, signal, on_progress).await?;
-            drop(bytes);
-            stats = s;
-            get_manifest(db, MANIFESTS, id).await?.ok_or_else(|| HearthError::Storage(format!("model '{id}' was stored but has no manifest")))?
-        }
-    };
-    let size = m.size;
-    read_verified_each(db, &m, signal, on_progress, &mut |piece| each(size, piece)).await?;
-    if stats.downloaded == 0 {
-        stats.from_cache = size;
-    }
-    Ok(stats)
 }
 
 /// The whole models in the store.

@@ -62,11 +62,16 @@ fn check(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool) {
 }
 
 fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: Family, adding: Adding) {
+    check_kernel(gpu, kind, n_tok, matmul, family, false, adding)
+}
+
+/// `subgroups`: the wide GEMV adds its lanes with subgroup shuffles (gemv_wide_subgroup).
+fn check_kernel(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: Family, subgroups: bool, adding: Adding) {
     let mut rng = TestRng::new(7 + kind as u64);
     for &(cols, rows) in shapes(kind) {
         let bytes = random_matrix(kind, rows, cols, &mut rng);
         let x: Vec<f32> = (0..n_tok * cols).map(|_| rng.f32(-1.0, 1.0)).collect();
-        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(family);
+        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(family).with_subgroups(subgroups);
         let xt = gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]);
         let add_rows = match adding {
             Adding::Nothing => 0,
@@ -104,7 +109,8 @@ fn check_family(gpu: &Gpu, kind: QuantKind, n_tok: usize, matmul: bool, family: 
                 cols, rows, got[i], want[i]
             );
         }
-        eprintln!("{kind:?} {} {}: {cols}x{rows} tokens {n_tok} adding {adding:?}: worst rel err {worst:.2e}", family.name(), if matmul { "matmul" } else { "gemv" });
+        let what = if matmul { "matmul" } else if subgroups { "gemv (subgroups)" } else { "gemv" };
+        eprintln!("{kind:?} {} {what}: {cols}x{rows} tokens {n_tok} adding {adding:?}: worst rel err {worst:.2e}", family.name());
     }
 }
 
@@ -153,6 +159,32 @@ wide_test!(wide_q8_0_matches_reference, QuantKind::Q8_0);
 wide_test!(wide_q5_0_matches_reference, QuantKind::Q5_0);
 wide_test!(wide_q4_k_matches_reference, QuantKind::Q4K);
 wide_test!(wide_q6_k_matches_reference, QuantKind::Q6K);
+
+/// The wide GEMV with subgroup shuffles, every format at real shapes, with each epilogue. Here on
+/// lavapipe (subgroups of 8, so a row's 16 or 32 lanes span subgroups and the barrier path runs
+/// too); a CI machine without subgroups is a failure, not a skip.
+macro_rules! gemv_wide_subgroup_test {
+    ($name:ident, $kind:expr) => {
+        #[test]
+        fn $name() {
+            let Some(gpu) = common::gpu() else { return };
+            assert!(gpu.subgroups || !common::in_ci(), "no subgroups on {}", gpu.adapter);
+            if !gpu.subgroups {
+                return;
+            }
+            for adding in [Adding::Nothing, Adding::Bias, Adding::Residual] {
+                check_kernel(&gpu, $kind, 1, false, Family::Wide, true, adding);
+            }
+        }
+    };
+}
+
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q4_0_matches_reference, QuantKind::Q4_0);
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q4_1_matches_reference, QuantKind::Q4_1);
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q8_0_matches_reference, QuantKind::Q8_0);
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q5_0_matches_reference, QuantKind::Q5_0);
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q4_k_matches_reference, QuantKind::Q4K);
+gemv_wide_subgroup_test!(gemv_wide_subgroup_q6_k_matches_reference, QuantKind::Q6K);
 kernel_test!(gemv_q5_0_matches_reference, QuantKind::Q5_0, 1, false);
 kernel_test!(gemv_q4_k_matches_reference, QuantKind::Q4K, 1, false);
 kernel_test!(gemv_q6_k_matches_reference, QuantKind::Q6K, 1, false);

@@ -35,3 +35,13 @@ async fn qwen_fim_golden_tokens_on_webgpu() {
     assert!(engine.tokenizer.fim.is_some());
     check_qwen_fim(&mut engine).await;
 }
+
+/// The wide family (what hardware adapters get) passes its kernel self-test on SwiftShader too,
+/// with the subgroup GEMV (`enable subgroups;` in its WGSL) where the device has subgroups (wgpu
+/// 30 asks for none on the web yet: the log says which ran).
+#[wasm_bindgen_test]
+async fn wide_kernels_pass_the_self_test_on_webgpu() {
+    let gpu = hearth::gpu::device_async().await.expect("a WebGPU adapter");
+    console_log!("{}: subgroups {}", gpu.adapter, gpu.subgroups);
+    hearth::kernels::self_test::run(&gpu.device, hearth::kernels::Family::Wide).await.expect("the wide kernels' self-test");
+}

@@ -16,6 +16,32 @@ pub struct Gpu {
     pub limits: Limits,
     /// A software rasterizer (SwiftShader, llvmpipe): a CPU pretending to be a GPU.
     pub software: bool,
+    /// The device has subgroup operations (WebGPU's `subgroups`): the wide GEMV reduces with
+    /// them (`kernels::gemv_wide_subgroup`) instead of a workgroup-memory tree.
+    pub subgroups: bool,
+}
+
+/// Whether the current device runs subgroup kernels: what `QuantMatrix::upload` picks by default.
+static SUBGROUPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The current device has subgroup operations (and they are not turned off).
+pub fn subgroups() -> bool {
+    SUBGROUPS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Matrices uploaded from now on use the workgroup-memory tree (the subgroup kernel failed the
+/// self-test on this device).
+pub fn turn_off_subgroups() {
+    SUBGROUPS.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Subgroups on `device`, unless `HEARTH_SUBGROUPS=0` (natively) turns them off; recorded as the
+/// current device's.
+fn subgroups_of(device: &burn::tensor::wgpu::wgpu::Device) -> bool {
+    let off = !cfg!(target_family = "wasm") && std::env::var("HEARTH_SUBGROUPS").as_deref() == Ok("0");
+    let on = !off && device.features().contains(burn::tensor::wgpu::wgpu::Features::SUBGROUP);
+    SUBGROUPS.store(on, std::sync::atomic::Ordering::Relaxed);
+    on
 }
 
 
@@ -54,7 +80,13 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
     };
     REGISTERED.set(true);
     super::launch::forget_params();
-    let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) };
+    let gpu = Gpu {
+        device,
+        adapter: describe(&setup.adapter),
+        limits: limits_of(&setup.device),
+        software: is_software(&setup.adapter),
+        subgroups: subgroups_of(&setup.device),
+    };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -126,6 +158,7 @@ pub fn device() -> Result<Gpu, HearthError> {
                 adapter: describe(&setup.adapter),
                 limits: limits_of(&setup.device),
                 software: is_software(&setup.adapter),
+                subgroups: subgroups_of(&setup.device),
             }),
             Ok(Err(e)) => Err(format!("{e}")),
             Err(_) => Err("wgpu initialisation panicked (no adapter?)".to_string()),

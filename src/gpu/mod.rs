@@ -15,7 +15,7 @@ pub use limits::Limits;
 #[cfg(all(feature = "gpu", not(target_family = "wasm")))]
 pub use device::device;
 #[cfg(feature = "gpu")]
-pub use device::{device_async, Gpu};
+pub use device::{device_async, subgroups, turn_off_subgroups, Gpu};
 #[cfg(all(feature = "gpu", target_family = "wasm"))]
 pub use device::forget_device;
 #[cfg(target_family = "wasm")]

@@ -1,5 +1,6 @@
 //! gemv_wide (shaders/gemv_wide.wgsl): the one-token body for hardware GPUs (many invocations a
-//! row, a workgroup reduction), compiled after each format's decode (shaders/blocks/<format>.wgsl).
+//! row, a workgroup-memory tree adds them), compiled after each format's decode
+//! (shaders/blocks/<format>.wgsl) and the lanes' dot product (shaders/gemv_wide_dot.wgsl).
 //! Launched by `QuantMatrix::forward` when the family is `Family::Wide`; twin
 //! `quant::matmul_reference`.
 
@@ -7,7 +8,7 @@ use crate::gpu::Wgsl;
 
 macro_rules! gemv_wide_for {
     ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/gemv_wide.wgsl")) }
+        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/gemv_wide_dot.wgsl"), include_str!("../../shaders/gemv_wide.wgsl")) }
     };
 }
 

@@ -9,6 +9,7 @@ pub mod attention;
 pub mod flash_decode;
 pub mod gemv;
 pub mod gemv_wide;
+pub mod gemv_wide_subgroup;
 pub mod gemv_q4_0;
 pub mod gemv_q4_1;
 pub mod gemv_q8_0;
@@ -124,6 +125,9 @@ pub struct QuantMatrix {
     nothing: GpuBuffer, // (4) u32
     /// The kernel shapes its launches use (`Narrow` unless set with `with_family`).
     pub family: Family,
+    /// The wide GEMV adds a row's lanes with subgroup shuffles (`gemv_wide_subgroup`): the
+    /// device's `subgroups` by default, or as set with `with_subgroups`.
+    pub subgroups: bool,
 }
 
 impl QuantMatrix {
@@ -138,6 +142,7 @@ impl QuantMatrix {
             sc: gpu::upload_u32(device, layout.sc)?,
             nothing: gpu::upload_u32(device, vec![0; 4])?,
             family: Family::Narrow,
+            subgroups: gpu::subgroups(),
         })
     }
 
@@ -166,6 +171,13 @@ impl QuantMatrix {
     /// The same matrix launched in `family`'s shapes.
     pub fn with_family(mut self, family: Family) -> Self {
         self.family = family;
+        self
+    }
+
+    /// The wide GEMV with subgroup shuffles (`true`, on a device that has them) or the
+    /// workgroup-memory tree (`false`): tests and benchmarks run both on one device.
+    pub fn with_subgroups(mut self, on: bool) -> Self {
+        self.subgroups = on;
         self
     }
 
@@ -275,6 +287,16 @@ impl QuantMatrix {
     }
 
     fn gemv_wide_wgsl(&self) -> Wgsl {
+        if self.subgroups {
+            return match self.kind {
+                QuantKind::Q4_0 => gemv_wide_subgroup::Q4_0,
+                QuantKind::Q4_1 => gemv_wide_subgroup::Q4_1,
+                QuantKind::Q8_0 => gemv_wide_subgroup::Q8_0,
+                QuantKind::Q5_0 => gemv_wide_subgroup::Q5_0,
+                QuantKind::Q4K => gemv_wide_subgroup::Q4_K,
+                QuantKind::Q6K => gemv_wide_subgroup::Q6_K,
+            };
+        }
         match self.kind {
             QuantKind::Q4_0 => gemv_wide::Q4_0,
             QuantKind::Q4_1 => gemv_wide::Q4_1,

@@ -137,3 +137,16 @@ pub async fn run_with(device: &Device, family: Family, tamper: &dyn Fn(&mut Vec<
 pub async fn run(device: &Device, family: Family) -> Result<(), HearthError> {
     run_with(device, family, &|_| {}).await
 }
+
+/// `run`, and when it fails with the subgroup GEMV in use, once more without it (a driver whose
+/// subgroups are not consecutive runs of invocations computes it wrong; the tree is then used).
+/// `Err` only when the kernels are wrong either way.
+pub async fn trust(device: &Device, family: Family) -> Result<(), HearthError> {
+    match run(device, family).await {
+        Err(e) if family == Family::Wide && gpu::subgroups() => {
+            gpu::turn_off_subgroups();
+            run(device, family).await.map_err(|again| HearthError::GpuUnavailable(format!("{again} (with subgroups: {e})")))
+        }
+        other => other,
+    }
+}

@@ -44,7 +44,12 @@ async function roundInPage(plan) {
       onProgress: (p) => {
         if (phase === 'download' && p.phase === 'download' && p.total && p.loaded >= at * p.total) abort(`download at ${p.loaded}`);
         if (phase === 'verify' && p.phase === 'verify' && p.loaded >= at * p.total) abort(`verify at ${p.loaded}`);
-        // The upload starts once every byte is held (downloaded or verified): abort some time in.
+        // On WebGPU the upload goes a store chunk at a time (its progress interleaves with
+        // verify's): abort at a point within it. The CPU backend uploads once every byte is held
+        // (downloaded or verified): abort some time in.
+        if (phase === 'upload' && p.phase === 'upload' && p.total && p.loaded >= at * p.total && p.loaded < p.total) {
+          abort(`upload at ${p.loaded}`);
+        }
         if (phase === 'upload' && p.phase !== 'upload' && p.total && p.loaded === p.total) {
           setTimeout(() => abort(`upload +${Math.round(at * uploadMs)} ms`), at * uploadMs);
         }

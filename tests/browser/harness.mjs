@@ -1,8 +1,8 @@
 // Shared by the browser tests: start the loopback server (scripts/serve.py), launch Debian's
 // Chromium with WebGPU (SwiftShader when there is no GPU) through playwright-core, and report.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,21 @@ export async function openPackagePage(browser, server) {
   await page.goto(`${server.url}/tests/browser/package.html`);
   await page.waitForFunction(() => document.title === 'ready');
   return page;
+}
+
+/** Peak resident memory (VmHWM) summed over the processes whose command line contains `pattern`
+ *  (a browser's binary, or its profile directory), in bytes: the benchmarks' memory figure. */
+export function peakMemory(pattern) {
+  let total = 0;
+  let pids = [];
+  try { pids = execFileSync('pgrep', ['-f', pattern]).toString().trim().split(/\s+/); } catch {}
+  for (const p of pids) {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch {}
+  }
+  return total;
 }
 
 /** mulberry32: a small seeded generator in [0, 1), so a failing round of a randomised test can be replayed. */
