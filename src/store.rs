@@ -347,6 +347,9 @@ pub async fn load(
     result
 }
 
+/// What `load_each` hands each verified chunk to: `(the file's size, the chunk)`.
+pub type EachChunk<'a> = dyn FnMut(u64, &[u8]) -> Result<(), HearthError> + 'a;
+
 /// `load`, handing the file to `each(size, piece)` chunk by chunk from the store instead of
 /// returning it: a model that was downloaded now is read back from the store once stored, so
 /// what the download held is free again before `each` allocates.
@@ -357,7 +360,7 @@ pub async fn load_each(
     sha256: Option<&str>,
     signal: Option<&AbortSignal>,
     on_progress: &mut dyn FnMut(Progress),
-    each: &mut dyn FnMut(u64, &[u8]) -> Result<(), HearthError>,
+    each: &mut EachChunk<'_>,
 ) -> Result<LoadStats, HearthError> {
     check_load_args(chunk_size, sha256)?;
     let db = open_db().await?;
