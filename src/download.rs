@@ -12,23 +12,30 @@ use crate::error::HearthError;
 use crate::fetch;
 use crate::store::{self, LoadStats, Manifest, Progress, PARTIALS};
 use idb::Database;
+use sha2::{Digest, Sha256};
 use web_sys::AbortSignal;
 
-/// One load's download: what is held (in memory and, whole chunks, in the store) and of which file.
+/// One load's download: what is held (whole chunks in the store, the rest in `tail`) and of which
+/// file. The file is never whole in memory: its sha256 is taken as it comes.
 struct State<'a> {
     db: &'a Database,
     id: &'a str,
     url: &'a str,
     partial: Manifest,
-    // (bytes held,) the file from byte 0
-    bytes: Vec<u8>,
+    /// Bytes held, from byte 0: the stored chunks and `tail`.
+    held: u64,
+    /// The bytes after the last stored chunk (less than a chunk between pieces).
+    tail: Vec<u8>,
+    /// sha256 of the bytes held.
+    hasher: Sha256,
     stats: LoadStats,
     /// A connection has been opened in this load (`stats.resumed_at` is the first one's start).
     opened: bool,
 }
 
 /// Download `url` as model `id` (resuming the stored partial, if it is of this URL and chunk
-/// size), retrying transient failures per `RETRY`.
+/// size), retrying transient failures per `RETRY`. The model is in the store when this returns
+/// (read it back with `store::read_verified`/`read_verified_each`).
 pub async fn run(
     db: &Database,
     id: &str,
@@ -37,7 +44,7 @@ pub async fn run(
     sha256: Option<&str>,
     signal: Option<&AbortSignal>,
     on_progress: &mut dyn FnMut(Progress),
-) -> Result<(Vec<u8>, LoadStats), HearthError> {
+) -> Result<LoadStats, HearthError> {
     let partial = match store::get_manifest(db, PARTIALS, id).await? {
         Some(p) if p.url == url && p.chunk_size == chunk_size => p,
         Some(_) => {
@@ -46,11 +53,21 @@ pub async fn run(
         }
         None => Manifest::fresh(id, url, chunk_size),
     };
-    // What is already here is read (and verified) first; the download continues after it.
-    let bytes = if partial.chunks.is_empty() { Vec::new() } else { store::read_verified(db, &partial, signal, on_progress).await? };
-    let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
-    let mut st = State { db, id, url, partial, bytes, stats, opened: false };
-    if st.partial.size != 0 && st.bytes.len() as u64 == st.partial.size {
+    // What is already here is read (and verified) first, into the hash; the download continues
+    // after it.
+    let mut hasher = Sha256::new();
+    let mut held = 0u64;
+    if !partial.chunks.is_empty() {
+        store::read_verified_each(db, &partial, signal, on_progress, &mut |piece| {
+            hasher.update(piece);
+            held += piece.len() as u64;
+            Ok(())
+        })
+        .await?;
+    }
+    let stats = LoadStats { from_cache: held, ..LoadStats::default() };
+    let mut st = State { db, id, url, partial, held, tail: Vec::new(), hasher, stats, opened: false };
+    if st.partial.size != 0 && st.held == st.partial.size {
         // Every byte is held (a load stopped between its last chunk and its manifest): no
         // network needed; `finish` checks the whole file's sha256 as after a download.
         return finish(st, sha256).await;
@@ -92,7 +109,9 @@ pub async fn run(
 async fn restart(st: &mut State<'_>) -> Result<(), Failure> {
     store::delete_in(st.db, st.id).await?;
     st.partial = Manifest::fresh(st.id, st.url, st.partial.chunk_size);
-    st.bytes.clear();
+    st.held = 0;
+    st.tail.clear();
+    st.hasher = Sha256::new();
     st.stats.from_cache = 0;
     st.stats.resumed_at = 0;
     Ok(())
@@ -101,7 +120,7 @@ async fn restart(st: &mut State<'_>) -> Result<(), Failure> {
 /// One connection: open from the bytes held, judge the response, read the body to its end
 /// storing each whole chunk. `Ok` once the file is all held.
 async fn attempt(st: &mut State<'_>, signal: Option<&AbortSignal>, on_progress: &mut dyn FnMut(Progress)) -> Result<(), Failure> {
-    let from = st.bytes.len() as u64;
+    let from = st.held;
     let mut dl = fetch::open(st.url, from, signal).await?;
     let held_size = (st.partial.size != 0).then_some(st.partial.size);
     match resume(from, held_size, st.partial.validator.as_deref(), &dl.response) {
@@ -127,7 +146,7 @@ async fn attempt(st: &mut State<'_>, signal: Option<&AbortSignal>, on_progress: 
     let total = dl.response.total;
     if let Some(total) = total {
         st.partial.size = total;
-        if let Err(e) = check_space(total, dl.response.start, &mut st.bytes).await {
+        if let Err(e) = check_space(total, dl.response.start).await {
             dl.cancel();
             return Err(e.into());
         }
@@ -140,30 +159,32 @@ async fn attempt(st: &mut State<'_>, signal: Option<&AbortSignal>, on_progress: 
         }
         let Some(piece) = dl.next().await? else { break };
         st.stats.downloaded += piece.len() as u64;
-        st.bytes.extend_from_slice(&piece);
-        if total.is_some_and(|t| st.bytes.len() as u64 > t) {
+        st.held += piece.len() as u64;
+        if total.is_some_and(|t| st.held > t) {
             dl.cancel();
             return Err(Failure::fatal(HearthError::DownloadFailed(format!("{}: more bytes than the server said", st.url))));
         }
-        // Store every whole chunk as soon as it is complete.
-        while st.bytes.len() >= (st.partial.chunks.len() + 1) * chunk {
+        st.hasher.update(&piece);
+        st.tail.extend_from_slice(&piece);
+        // Store every whole chunk as soon as it is complete, and let it go.
+        while st.tail.len() >= chunk {
             let i = st.partial.chunks.len();
-            let piece = &st.bytes[i * chunk..(i + 1) * chunk];
-            st.partial.chunks.push(store::chunk_sha256(piece).await);
-            store::put_chunk(st.db, &st.partial, i, piece).await?;
+            st.partial.chunks.push(store::chunk_sha256(&st.tail[..chunk]).await);
+            store::put_chunk(st.db, &st.partial, i, &st.tail[..chunk]).await?;
+            st.tail.drain(..chunk);
         }
-        on_progress(Progress { phase: "download", loaded: st.bytes.len() as u64, total });
+        on_progress(Progress { phase: "download", loaded: st.held, total });
     }
     match total {
-        Some(t) if t != st.bytes.len() as u64 => {
-            Err(Failure::transient(HearthError::DownloadFailed(format!("{}: body ended at {} of {t} bytes", st.url, st.bytes.len()))))
+        Some(t) if t != st.held => {
+            Err(Failure::transient(HearthError::DownloadFailed(format!("{}: body ended at {} of {t} bytes", st.url, st.held))))
         }
         _ => Ok(()),
     }
 }
 
-/// Refuse, before reading the body, a file the origin's quota cannot hold; reserve the memory.
-async fn check_space(total: u64, start: u64, bytes: &mut Vec<u8>) -> Result<(), HearthError> {
+/// Refuse, before reading the body, a file the origin's quota cannot hold.
+async fn check_space(total: u64, start: u64) -> Result<(), HearthError> {
     let (usage, quota) = store::estimate().await?;
     let need = total.saturating_sub(start) as f64;
     if quota - usage < need {
@@ -173,21 +194,18 @@ async fn check_space(total: u64, start: u64, bytes: &mut Vec<u8>) -> Result<(), 
             ((quota - usage).max(0.0)) / 1e6
         )));
     }
-    let more = (total as usize).saturating_sub(bytes.len());
-    bytes.try_reserve_exact(more).map_err(|_| HearthError::StorageQuota(format!("no memory for {total} bytes")))
+    Ok(())
 }
 
 /// The file is all held: store the last (short) chunk, check the whole file's hash, and only
 /// then write the manifest that makes it visible.
-async fn finish(mut st: State<'_>, sha256: Option<&str>) -> Result<(Vec<u8>, LoadStats), HearthError> {
-    let chunk = st.partial.chunk_size as usize;
-    let i = st.partial.chunks.len();
-    if st.bytes.len() > i * chunk {
-        let piece = &st.bytes[i * chunk..];
-        st.partial.chunks.push(store::chunk_sha256(piece).await);
-        store::put_chunk(st.db, &st.partial, i, piece).await?;
+async fn finish(mut st: State<'_>, sha256: Option<&str>) -> Result<LoadStats, HearthError> {
+    if !st.tail.is_empty() {
+        let i = st.partial.chunks.len();
+        st.partial.chunks.push(store::chunk_sha256(&st.tail).await);
+        store::put_chunk(st.db, &st.partial, i, &st.tail).await?;
     }
-    let got = store::sha256_hex(&st.bytes);
+    let got = store::hex(&st.hasher.finalize());
     if let Some(want) = sha256 {
         if !got.eq_ignore_ascii_case(want) {
             store::delete_in(st.db, st.id).await?;
@@ -195,8 +213,8 @@ async fn finish(mut st: State<'_>, sha256: Option<&str>) -> Result<(Vec<u8>, Loa
         }
     }
     st.partial.sha256 = Some(got);
-    st.partial.size = st.bytes.len() as u64;
+    st.partial.size = st.held;
     st.partial.stored_at = js_sys::Date::now();
     store::put_manifest(st.db, &st.partial).await?;
-    Ok((st.bytes, st.stats))
+    Ok(st.stats)
 }

@@ -108,7 +108,7 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&h.finalize())
 }
 
-fn hex(digest: &[u8]) -> String {
+pub(crate) fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -319,7 +319,7 @@ fn stale(m: &Manifest, sha256: Option<&str>) -> bool {
 
 /// The model `id`: from IndexedDB when it is there (verified, no network), otherwise downloaded
 /// from `url` (resuming a partial download, retrying a flaky server; see `download`), stored in
-/// chunks of `chunk_size`, then returned. `sha256` (hex), when given, is the whole file's: a
+/// chunks of `chunk_size`, then read back. `sha256` (hex), when given, is the whole file's: a
 /// download that ends with other bytes is refused and forgotten.
 pub async fn load(
     id: &str,
@@ -331,18 +331,11 @@ pub async fn load(
 ) -> Result<(Vec<u8>, LoadStats), HearthError> {
     check_load_args(chunk_size, sha256)?;
     let db = open_db().await?;
-    let result = match get_manifest(&db, MANIFESTS, id).await {
-        Ok(Some(m)) if stale(&m, sha256) => match delete_in(&db, id).await {
-            Ok(()) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
-            Err(e) => Err(e),
-        },
-        Ok(Some(m)) => read_verified(&db, &m, signal, on_progress).await.map(|bytes| {
-            let stats = LoadStats { from_cache: bytes.len() as u64, ..LoadStats::default() };
-            (bytes, stats)
-        }),
-        Ok(None) => download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        let (m, stats) = stored(&db, id, url, chunk_size, sha256, signal, on_progress).await?;
+        Ok((read_verified(&db, &m, signal, on_progress).await?, stats))
+    }
+    .await;
     db.close();
     result
 }
@@ -351,8 +344,7 @@ pub async fn load(
 pub type EachChunk<'a> = dyn FnMut(u64, &[u8]) -> Result<(), HearthError> + 'a;
 
 /// `load`, handing the file to `each(size, piece)` chunk by chunk from the store instead of
-/// returning it: a model that was downloaded now is read back from the store once stored, so
-/// what the download held is free again before `each` allocates.
+/// returning it: neither the download nor the read holds the whole file.
 pub async fn load_each(
     id: &str,
     url: &str,
@@ -364,30 +356,42 @@ pub async fn load_each(
 ) -> Result<LoadStats, HearthError> {
     check_load_args(chunk_size, sha256)?;
     let db = open_db().await?;
-    let result: Result<LoadStats, HearthError> = async {
-        let mut stats = LoadStats::default();
-        let m = match get_manifest(&db, MANIFESTS, id).await? {
-            Some(m) if !stale(&m, sha256) => m,
-            found => {
-                if found.is_some() {
-                    delete_in(&db, id).await?;
-                }
-                let (bytes, s) = download::run(&db, id, url, chunk_size, sha256, signal, on_progress).await?;
-                drop(bytes);
-                stats = s;
-                get_manifest(&db, MANIFESTS, id).await?.ok_or_else(|| HearthError::Storage(format!("model '{id}' was stored but has no manifest")))?
-            }
-        };
+    let result = async {
+        let (m, stats) = stored(&db, id, url, chunk_size, sha256, signal, on_progress).await?;
         let size = m.size;
         read_verified_each(&db, &m, signal, on_progress, &mut |piece| each(size, piece)).await?;
-        if stats.downloaded == 0 {
-            stats.from_cache = size;
-        }
         Ok(stats)
     }
     .await;
     db.close();
     result
+}
+
+/// The manifest of model `id` once it is whole in the store: as it was (a cached model of the
+/// pinned sha256), or after a download (another version is dropped first).
+async fn stored(
+    db: &Database,
+    id: &str,
+    url: &str,
+    chunk_size: u64,
+    sha256: Option<&str>,
+    signal: Option<&AbortSignal>,
+    on_progress: &mut dyn FnMut(Progress),
+) -> Result<(Manifest, LoadStats), HearthError> {
+    match get_manifest(db, MANIFESTS, id).await? {
+        Some(m) if !stale(&m, sha256) => {
+            let stats = LoadStats { from_cache: m.size, ..LoadStats::default() };
+            Ok((m, stats))
+        }
+        found => {
+            if found.is_some() {
+                delete_in(db, id).await?;
+            }
+            let stats = download::run(db, id, url, chunk_size, sha256, signal, on_progress).await?;
+            let m = get_manifest(db, MANIFESTS, id).await?.ok_or_else(|| HearthError::Storage(format!("model '{id}' was stored but has no manifest")))?;
+            Ok((m, stats))
+        }
+    }
 }
 
 /// The whole models in the store.
