@@ -77,7 +77,7 @@ fn main() {
     // dispatch overhead), timed alternately so both see the machine in the same state.
     let own = Family::for_adapter(gpu.software);
     println!("\nkernel family this adapter gets: {}", own.name());
-    println!("subgroups on this device: {} (the wide columns: workgroup-memory tree; wide+sg: subgroup shuffles)", gpu.subgroups);
+    println!("subgroups on this device: {} (the wide columns: workgroup-memory tree; wide+sg: subgroup shuffles)", gpu::subgroups());
     println!("\n| kernel | in×out | weight MiB | narrow µs | narrow GB/s | wide µs | wide GB/s | wide+sg µs | read GB/s (same bytes) | narrow / read | wide / read | wide+sg / read |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (kind, cols, rows) in GEMVS {
@@ -85,7 +85,7 @@ fn main() {
         let narrow = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload");
         let n_bytes = narrow.gpu_bytes();
         let wide = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(false);
-        let wide_sg = gpu.subgroups.then(|| QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(true));
+        let wide_sg = gpu::subgroups().then(|| QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(true));
         drop(bytes);
         let x = gpu::tensor_from_f32(&gpu.device, vec![0.5; cols], [1, cols]);
         let same: Vec<u32> = (0..n_bytes as u32 / 4).collect();

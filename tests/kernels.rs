@@ -168,8 +168,8 @@ macro_rules! gemv_wide_subgroup_test {
         #[test]
         fn $name() {
             let Some(gpu) = common::gpu() else { return };
-            assert!(gpu.subgroups || !common::in_ci(), "no subgroups on {}", gpu.adapter);
-            if !gpu.subgroups {
+            assert!(gpu::subgroups() || !common::in_ci(), "no subgroups on {}", gpu.adapter);
+            if !gpu::subgroups() {
                 return;
             }
             for adding in [Adding::Nothing, Adding::Bias, Adding::Residual] {

@@ -6,17 +6,18 @@ mod common;
 
 use hearth::engine::{CompletionRequest, Engine};
 use hearth::gpu;
-use hearth::model::Llama;
 
 /// Logit agreement between two f32 computations of the same positions in a different order
 /// (batched vs one at a time): both sit ~1e-4 from exact, so 1e-3 apart is a real difference.
 const ORDER_TOLERANCE: f32 = 1e-3;
 
-fn model() -> Option<Llama> {
+/// The engine whose GPU model the tests drive directly (`Engine::gpu_model`), each with caches
+/// of its own.
+fn engine() -> Option<Engine> {
     let path = common::model_path()?;
     let gpu = common::gpu()?;
     let bytes = std::fs::read(path).expect("read");
-    Some(Llama::load(&bytes, &gpu).expect("load"))
+    Some(Engine::load(&bytes, &gpu, 64).expect("load"))
 }
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
@@ -28,7 +29,8 @@ const IDS: [u32; 12] = [1604, 3987, 46477, 24, 94, 727, 198, 216, 216, 216, 472,
 
 #[test]
 fn prefill_equals_single_steps() {
-    let Some(m) = model() else { return };
+    let Some(e) = engine() else { return };
+    let m = e.gpu_model().expect("a GPU model");
     let mut batched = m.new_cache(64);
     let all = gpu::read_f32(m.forward(&IDS, &mut batched, true).expect("prefill")).expect("read");
     let n_vocab = m.config.n_vocab;
@@ -44,7 +46,8 @@ fn prefill_equals_single_steps() {
 
 #[test]
 fn truncate_then_reprefill_equals_fresh() {
-    let Some(m) = model() else { return };
+    let Some(e) = engine() else { return };
+    let m = e.gpu_model().expect("a GPU model");
     let mut fresh = m.new_cache(64);
     let want = gpu::read_f32(m.forward(&IDS, &mut fresh, false).expect("fresh")).expect("read");
     // fill the cache with a different tail, cut it back, then prefill the real tail in chunks
@@ -61,7 +64,8 @@ fn truncate_then_reprefill_equals_fresh() {
 
 #[test]
 fn context_overflow_is_an_error() {
-    let Some(m) = model() else { return };
+    let Some(e) = engine() else { return };
+    let m = e.gpu_model().expect("a GPU model");
     let mut cache = m.new_cache(8);
     let e = m.forward(&IDS, &mut cache, false).expect_err("overflow");
     assert_eq!(e.code(), "context_overflow");

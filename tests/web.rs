@@ -42,6 +42,6 @@ async fn qwen_fim_golden_tokens_on_webgpu() {
 #[wasm_bindgen_test]
 async fn wide_kernels_pass_the_self_test_on_webgpu() {
     let gpu = hearth::gpu::device_async().await.expect("a WebGPU adapter");
-    console_log!("{}: subgroups {}", gpu.adapter, gpu.subgroups);
+    console_log!("{}: subgroups {}", gpu.adapter, hearth::gpu::subgroups());
     hearth::kernels::self_test::run(&gpu.device, hearth::kernels::Family::Wide).await.expect("the wide kernels' self-test");
 }

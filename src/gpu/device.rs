@@ -16,12 +16,11 @@ pub struct Gpu {
     pub limits: Limits,
     /// A software rasterizer (SwiftShader, llvmpipe): a CPU pretending to be a GPU.
     pub software: bool,
-    /// The device has subgroup operations (WebGPU's `subgroups`): the wide GEMV reduces with
-    /// them (`kernels::gemv_wide_subgroup`) instead of a workgroup-memory tree.
-    pub subgroups: bool,
 }
 
-/// Whether the current device runs subgroup kernels: what `QuantMatrix::upload` picks by default.
+/// Whether the current device runs subgroup kernels (WebGPU's `subgroups`: the wide GEMV reduces
+/// with them, `kernels::gemv_wide_subgroup`): set when a device is made, turned off when they fail
+/// the self-test; what `QuantMatrix::upload` picks by default.
 static SUBGROUPS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The current device has subgroup operations (and they are not turned off).
@@ -35,13 +34,12 @@ pub fn turn_off_subgroups() {
     SUBGROUPS.store(false, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Subgroups on `device`, unless `HEARTH_SUBGROUPS=0` (natively) turns them off; recorded as the
-/// current device's.
-fn subgroups_of(device: &burn::tensor::wgpu::wgpu::Device) -> bool {
+/// Record whether `device` runs subgroup kernels: when it has them, unless `HEARTH_SUBGROUPS=0`
+/// (natively) turns them off.
+fn note_subgroups(device: &burn::tensor::wgpu::wgpu::Device) {
     let off = !cfg!(target_family = "wasm") && std::env::var("HEARTH_SUBGROUPS").as_deref() == Ok("0");
     let on = !off && device.features().contains(burn::tensor::wgpu::wgpu::Features::SUBGROUP);
     SUBGROUPS.store(on, std::sync::atomic::Ordering::Relaxed);
-    on
 }
 
 
@@ -80,13 +78,8 @@ pub async fn device_async() -> Result<Gpu, HearthError> {
     };
     REGISTERED.set(true);
     super::launch::forget_params();
-    let gpu = Gpu {
-        device,
-        adapter: describe(&setup.adapter),
-        limits: limits_of(&setup.device),
-        software: is_software(&setup.adapter),
-        subgroups: subgroups_of(&setup.device),
-    };
+    note_subgroups(&setup.device);
+    let gpu = Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) };
     WEB_GPU.with(|g| *g.borrow_mut() = Some(gpu.clone()));
     Ok(gpu)
 }
@@ -153,13 +146,10 @@ pub fn device() -> Result<Gpu, HearthError> {
         // burn panics in some no-adapter paths; a missing GPU must be an error, not a crash.
         let init = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
         match init {
-            Ok(Ok((device, setup))) => Ok(Gpu {
-                device,
-                adapter: describe(&setup.adapter),
-                limits: limits_of(&setup.device),
-                software: is_software(&setup.adapter),
-                subgroups: subgroups_of(&setup.device),
-            }),
+            Ok(Ok((device, setup))) => {
+                note_subgroups(&setup.device);
+                Ok(Gpu { device, adapter: describe(&setup.adapter), limits: limits_of(&setup.device), software: is_software(&setup.adapter) })
+            }
             Ok(Err(e)) => Err(format!("{e}")),
             Err(_) => Err("wgpu initialisation panicked (no adapter?)".to_string()),
         }

@@ -1,5 +1,5 @@
 //! gemv_wide_subgroup (shaders/gemv_wide_subgroup.wgsl): gemv_wide with the lanes of a row added
-//! by subgroup shuffles, for devices with subgroups (`gpu::Gpu::subgroups`). Same layout, same
+//! by subgroup shuffles, for devices with subgroups (`gpu::subgroups()`). Same layout, same
 //! launch shape as gemv_wide; `QuantMatrix` picks it (`with_subgroups`). A browser's WGSL must
 //! `enable subgroups;` first; wgpu's own compiler (naga) knows the builtins without it and
 //! refuses the directive, so it is there in wasm builds only. Twin `quant::matmul_reference`.

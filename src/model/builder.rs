@@ -82,10 +82,6 @@ impl Builder {
         })
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     /// The most tensor bytes held at once (layers waiting for their last tensor).
     pub fn peak_held(&self) -> usize {
         self.peak

@@ -1,13 +1,11 @@
 //! The llama/qwen2 decoder as a burn model over our kernels: RMSNorm, RoPE, grouped-query attention
 //! over the KV cache, SwiGLU, (tied) output projection; weight matmuls go through `Linear`.
 
-use super::builder::Builder;
 use super::config::{Config, RopeStyle};
 use super::embedding::Embedding;
 use super::kv_cache::KvCache;
 use super::linear::Linear;
 use crate::error::HearthError;
-use crate::gguf::Gguf;
 use crate::gpu::{self, Device, Tensor};
 use crate::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu, Family};
 
@@ -32,24 +30,7 @@ pub struct Llama {
 }
 
 impl Llama {
-    /// Build the model from a GGUF file held whole: repack and upload every weight.
-    pub fn load(bytes: &[u8], on: &gpu::Gpu) -> Result<Self, HearthError> {
-        Self::load_with(bytes, on, Family::for_adapter(on.software))
-    }
-
-    /// The same, launching `family`'s kernels whatever the adapter (tests run both families).
-    /// The tensors go through the streaming builder in file order, as a load from the store does.
-    pub fn load_with(bytes: &[u8], on: &gpu::Gpu, family: Family) -> Result<Self, HearthError> {
-        let g = Gguf::parse(bytes)?;
-        let mut b = Builder::new(&g, on, family)?;
-        let mut order: Vec<_> = g.tensors().iter().collect();
-        order.sort_by_key(|t| t.offset);
-        for t in order {
-            b.tensor(t, g.tensor_data(t).to_vec())?;
-        }
-        b.finish()
-    }
-
+    /// The model `model::builder` made from a GGUF's tensors (a load goes through `loader::GpuLoad`).
     pub(super) fn from_parts(config: Config, device: &Device, embedding: Embedding, layers: Vec<Layer>, output_norm: Tensor<1>, output: Linear, family: Family) -> Self {
         Llama { config, device: device.clone(), embedding, layers, output_norm, output, family }
     }
