@@ -77,10 +77,10 @@ try {
         const url = `${server.url}/models/${MODELS[model].file}`;
         const opened = await page.evaluate(([k, u, t, f]) => window.keysOpen(k, u, t, f), [kind, url, THREADS, MODELS[model].fim]);
         if (opened.error) { console.error(`${model} ${kind}: ${opened.error}`); continue; }
-        const { records, seconds } = await page.evaluate((s) => window.keysRun(s), script);
-        const row = summarize(model, opened, records, seconds);
+        const { records, warms, seconds } = await page.evaluate((s) => window.keysRun(s), script);
+        const row = { ...summarize(model, opened, records, seconds), warms: warms.length };
         rows.push(row);
-        all.push({ model, engine: opened, records });
+        all.push({ model, engine: opened, records, warms });
         console.error(`${model} ${opened.name}: ${JSON.stringify(row)}`);
       } finally {
         await browser.close();

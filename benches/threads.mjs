@@ -5,7 +5,8 @@
 // is the best of REPS. Each engine gets a fresh browser (the page cross-origin isolated) with one
 // instance per thread count loaded side by side and run alternately, idle and then busy.
 // Run: `make bench-threads` (needs `make web` and the model). Prints a Markdown table.
-// Env: HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models), REPS (3), ENGINES (hearth,wllama).
+// Env: HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models), REPS (3), ENGINES (hearth,hearth-simd128,wllama:
+// hearth-simd128 is hearth without its relaxed-SIMD build), BUSY (idle,busy).
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
 import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } from '../tests/browser/harness.mjs';
@@ -15,7 +16,8 @@ const MODEL = process.env.HEARTH_BENCH_MODEL || MODEL_FILE;
 const HANDLERS = 9; // ≈ 500 prompt tokens
 const DECODE = 64;
 const REPS = Number(process.env.REPS || 3);
-const ENGINES = (process.env.ENGINES || 'hearth,wllama').split(',');
+const ENGINES = (process.env.ENGINES || 'hearth,hearth-simd128,wllama').split(',');
+const BUSY = (process.env.BUSY || 'idle,busy').split(',').map((b) => b === 'busy');
 const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--no-first-run', '--disable-quic'];
 
@@ -40,7 +42,7 @@ try {
       const page = await openBenchPage(browser, server, modelUrl);
       const setup = await page.evaluate(({ engine, h, d }) => window.threadsSetup(engine, [1, 2], h, d), { engine, h: HANDLERS, d: DECODE });
       if (setup.error) { console.error(`${engine}: ${setup.error}`); continue; }
-      for (const busy of [false, true]) {
+      for (const busy of BUSY) {
         const rs = await withBusyCore(busy, () => page.evaluate((reps) => window.threadsRun(reps), REPS));
         for (const r of rs) {
           rows.push({ engine, busy, ...r });

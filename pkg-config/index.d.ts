@@ -43,6 +43,9 @@ export interface CreateOptions {
    *  one thread (`info().threads` says which). The pool is started once per Worker: a later load
    *  in the same Worker gets at most as many. Idle threads wait, they do not spin. */
   threads?: number;
+  /** Load the CPU build with relaxed-SIMD dot products where the engine has them (default true;
+   *  Chromium 114+). They compute the same bits as the simd128 build; false loads that one. */
+  relaxedSimd?: boolean;
   /** KV-cache length in tokens (default 2048). */
   context?: number;
   /** Store key for a URL source (default: the URL's file name). */
@@ -143,6 +146,9 @@ export interface EngineInfo {
    *  (hearth_cpu_bg.wasm) or 'cpu-threads' (hearth_cpu_threads_bg.wasm: shared memory, a pool of
    *  Workers). */
   wasmBuild: 'webgpu' | 'cpu' | 'cpu-threads';
+  /** The CPU kernels' dot products: 'relaxed' (the `_relaxed` builds: relaxed-SIMD's 8-bit dot,
+   *  where the engine validates it; the same results, faster) or 'simd128'. */
+  cpuSimd: 'relaxed' | 'simd128';
   /** The CPU backend's threads (null on WebGPU). */
   threads: number | null;
   /** Why `backend: 'auto'` runs on the CPU: no WebGPU adapter, a software one (SwiftShader), or a

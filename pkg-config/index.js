@@ -166,7 +166,8 @@ export class Engine {
 /**
  * Load a model. `source`: a URL (downloaded once, then served from IndexedDB with no network),
  * an ArrayBuffer, a typed array or a Blob. Options: { signal, onProgress({ phase, loaded, total }),
- * worker = true, context, id, chunkSize, backend, numerics, threads, sha256 }. Phases: download, verify, upload.
+ * worker = true, context, id, chunkSize, backend, numerics, threads, relaxedSimd, sha256 }. Phases: download, verify,
+ * upload.
  */
 export async function createEngine(source, { signal, onProgress, worker = true, ...options } = {}) {
   if (signal?.aborted) throw abortError();

@@ -2,17 +2,34 @@
 // Worker (worker.js) and, with { worker: false }, on the page itself. There are three builds:
 // hearth.js (WebGPU and CPU backends), hearth_cpu.js (the CPU backend only, a tenth of the size)
 // and hearth_cpu_threads.js (the CPU backend on shared memory and a pool of Workers, for a
-// cross-origin isolated page); a load fetches and compiles (streaming) only the one it will run.
+// cross-origin isolated page); the two CPU builds also come with relaxed-SIMD dot products
+// (hearth_cpu_relaxed.js, hearth_cpu_threads_relaxed.js: the same bits, faster), loaded where the
+// engine validates relaxed-SIMD. A load fetches and compiles (streaming) only the one it will run.
 import { abortError, toHearthError } from './errors.js';
+
+/** Whether this engine validates relaxed-SIMD: a function of one
+ *  `i32x4.relaxed_dot_i8x16_i7x16_add_s` (the instruction hearth's relaxed builds add). */
+export function relaxedSimd() {
+  const c = [0xfd, 0x0c, ...new Array(16).fill(0)]; // v128.const 0
+  const body = [0, ...c, ...c, ...c, 0xfd, 0x93, 0x02, 0x0b];
+  const bytes = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body];
+  try {
+    return WebAssembly.validate(new Uint8Array(bytes));
+  } catch {
+    return false;
+  }
+}
 
 const builds = new Map(); // name → Promise<module>, each instantiated once
 function wasmBuild(name, threads) {
   if (!builds.has(name)) {
     const module = name === 'cpu' ? import('./hearth_cpu.js')
-      : name === 'cpu-threads' ? import('./hearth_cpu_threads.js') : import('./hearth.js');
+      : name === 'cpu-relaxed' ? import('./hearth_cpu_relaxed.js')
+      : name === 'cpu-threads' ? import('./hearth_cpu_threads.js')
+      : name === 'cpu-threads-relaxed' ? import('./hearth_cpu_threads_relaxed.js') : import('./hearth.js');
     builds.set(name, module.then(async (m) => {
       await m.default();
-      if (name === 'cpu-threads') { // helpers: one Worker per thread but this one, started once per module
+      if (name.startsWith('cpu-threads')) { // helpers: one Worker per thread but this one, started once per module
         await m.initThreadPool(threads - 1);
         m.threadPoolReady(threads - 1);
       }
@@ -40,9 +57,10 @@ function threadsPossible() {
 /** The build a load needs: the CPU builds for backend 'cpu', and for 'auto' where the browser has
  *  no hardware WebGPU adapter (none at all, or a fallback one such as SwiftShader, which the
  *  engine's 'auto' would not use either): `cpu-threads` where threads can run and more than one
- *  is asked, else `cpu`; otherwise the WebGPU build (which also rejects an unknown backend). */
-async function buildFor(backend = 'auto', threads = defaultThreads()) {
-  const cpu = () => (threads > 1 && threadsPossible() ? 'cpu-threads' : 'cpu');
+ *  is asked, else `cpu`, each `-relaxed` where the engine has relaxed-SIMD and `relaxed` allows;
+ *  otherwise the WebGPU build (which also rejects an unknown backend). */
+async function buildFor(backend = 'auto', threads = defaultThreads(), relaxed = true) {
+  const cpu = () => (threads > 1 && threadsPossible() ? 'cpu-threads' : 'cpu') + (relaxed && relaxedSimd() ? '-relaxed' : '');
   if (backend === 'cpu') return cpu();
   if (backend !== 'auto') return 'webgpu';
   const gpu = globalThis.navigator?.gpu;
@@ -58,13 +76,13 @@ async function buildFor(backend = 'auto', threads = defaultThreads()) {
 /** The module for `build`; a threads build that cannot start (no memory for a shared heap, Workers
  *  refused) falls back to the one-thread CPU build. */
 async function loadBuild(build, threads) {
-  if (build !== 'cpu-threads') return wasmBuild(build);
+  if (!build.startsWith('cpu-threads')) return wasmBuild(build);
   try {
     return await wasmBuild(build, Math.min(threads, 64));
   } catch (e) {
     builds.delete(build);
     console.warn('hearth: wasm threads unavailable, using one thread:', e);
-    return wasmBuild('cpu');
+    return wasmBuild(build.replace('-threads', ''));
   }
 }
 
@@ -84,13 +102,16 @@ export class LocalEngine {
   }
 
   /** source: URL string (cached in IndexedDB), ArrayBuffer, typed array or Blob (not cached). */
-  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256, threads } = {}) {
+  static async create(source, { signal, onProgress, context, id, chunkSize, backend, numerics, sha256, threads, relaxedSimd: relaxed } = {}) {
     try {
       if (signal?.aborted) throw abortError();
       if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
         throw { code: 'invalid_request', message: `threads ${threads}: expected an integer from 1 to 64` };
       }
-      const { WasmEngine } = await loadBuild(await buildFor(backend, threads ?? defaultThreads()), threads ?? defaultThreads());
+      if (relaxed !== undefined && typeof relaxed !== 'boolean') {
+        throw { code: 'invalid_request', message: `relaxedSimd ${relaxed}: expected true or false` };
+      }
+      const { WasmEngine } = await loadBuild(await buildFor(backend, threads ?? defaultThreads(), relaxed ?? true), threads ?? defaultThreads());
       if (signal?.aborted) throw abortError();
       const options = { context, id, chunkSize, backend, numerics, sha256, threads };
       const bytes = await bytesOf(source);

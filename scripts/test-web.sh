@@ -19,3 +19,7 @@ export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-1200}"
 # webdriver.json for Chromium's binary and WebGPU flags.
 wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install --release . \
   --test web --test store --test cpu_web -- --nocapture
+# The relaxed-SIMD kernels (the `relaxed-simd` feature, what hearth_cpu*_relaxed.js run): their
+# twin tests and the same bits as simd128's, in the same Chromium.
+wasm-pack test --headless --chrome --chromedriver "$CHROMEDRIVER" --mode no-install --release . \
+  --features relaxed-simd --test cpu_web -- --nocapture q8_dot

@@ -329,7 +329,11 @@ impl Engine {
         let context = context.clamp(1, model.config.n_ctx_train);
         let cache = model.new_cache(context);
         let o = model.options();
-        let simd = if cfg!(target_arch = "wasm32") { "wasm simd128" } else { "native CPU" };
+        let simd = match (cfg!(target_arch = "wasm32"), cfg!(feature = "relaxed-simd")) {
+            (true, true) => "wasm relaxed-SIMD",
+            (true, false) => "wasm simd128",
+            _ => "native CPU",
+        };
         let numerics = match o.numerics {
             Numerics::Exact => "f32",
             Numerics::Int8 => "int8 activations",
@@ -527,7 +531,9 @@ impl Engine {
                     break;
                 }
             }
-            let safe = (text.len() - held_back(&text, &req.stop)).min(held_for_rules(&text, req.mode, first_line_checked || suffix.is_empty()));
+            // The first line streams once it can no longer be a copy of the line after the cursor.
+            let first_line_known = first_line_checked || !stop::may_repeat_suffix(&text, suffix);
+            let safe = (text.len() - held_back(&text, &req.stop)).min(held_for_rules(&text, req.mode, first_line_known));
             if safe > emitted {
                 on_text(&text[emitted..safe]);
                 emitted = safe;

@@ -121,6 +121,15 @@ pub fn repeats_suffix(suggestion: &str, after: &str) -> bool {
     next.is_some_and(|n| n == s || (s.lines().count() == 1 && n.starts_with(s) && s.len() * 2 >= n.len()))
 }
 
+/// Whether `first_line` (the suggestion's first line so far, no newline yet) could still turn
+/// into one that `repeats_suffix` drops: only while its text is a prefix of the next non-blank
+/// line after the cursor. Once false it stays false as text is added, so the line can stream.
+pub fn may_repeat_suffix(first_line: &str, after: &str) -> bool {
+    let s = first_line.trim();
+    let next = after.split('\n').map(str::trim).find(|l| !l.is_empty());
+    next.is_some_and(|n| n.starts_with(s))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +177,18 @@ mod tests {
         assert!(repeats_suffix("return c", "\n    return c\n"));
         assert!(!repeats_suffix("c = a + b", "\n    return c\n"));
         assert!(!repeats_suffix("", "\n    return c\n"));
+    }
+
+    #[test]
+    fn a_first_line_streams_once_it_cannot_repeat_the_next_line() {
+        let after = "\n    return c\n";
+        for held in ["", "   ", "ret", "return ", "return c"] {
+            assert!(may_repeat_suffix(held, after), "{held:?}");
+        }
+        for free in ["x", "retx", "return d", "return c + 1"] {
+            assert!(!may_repeat_suffix(free, after), "{free:?}");
+            assert!(!repeats_suffix(free, after), "{free:?}");
+        }
+        assert!(!may_repeat_suffix("anything", "\n\n"));
     }
 }

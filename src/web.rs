@@ -149,6 +149,8 @@ struct Info {
     /// Which wasm build runs: `webgpu` (hearth.js: both backends), `cpu` (hearth_cpu.js) or
     /// `cpu-threads` (hearth_cpu_threads.js: the CPU backend on shared memory and Workers).
     wasm_build: &'static str,
+    /// The CPU kernels' dot products: "relaxed" (relaxed-SIMD builds) or "simd128".
+    cpu_simd: &'static str,
     /// The CPU backend's threads (`null` on WebGPU).
     threads: Option<usize>,
     /// Why `backend: 'auto'` runs on the CPU (no adapter, a software one, or one that failed the
@@ -375,6 +377,7 @@ impl WasmEngine {
             load_ms: self.load_ms,
             load: self.load,
             wasm_build: if cfg!(feature = "gpu") { "webgpu" } else if cfg!(feature = "threads") { "cpu-threads" } else { "cpu" },
+            cpu_simd: if cfg!(feature = "relaxed-simd") { "relaxed" } else { "simd128" },
             threads: e.backend.cpu_threads(),
             gpu_fallback: self.gpu_fallback.clone(),
             wasm_memory_bytes: wasm_memory_bytes(),

@@ -32,6 +32,16 @@ fn q8_dot_simd128_matches_reference() {
     }
 }
 
+/// In a `relaxed-simd` build (`make test-wasm` runs this file twice, once with the feature), the
+/// relaxed-SIMD dots give the simd128 dots' bits; in the other build both paths are simd128.
+#[wasm_bindgen_test]
+fn q8_dot_relaxed_gives_the_simd128_bits() {
+    console_log!("relaxed-simd feature: {}", cfg!(feature = "relaxed-simd"));
+    for kind in QuantKind::ALL {
+        cpu_checks::q8_dot_paths_agree(kind, &log);
+    }
+}
+
 /// The golden contract is the exact path's (f32 activations).
 const EXACT: CpuOptions = CpuOptions { numerics: Numerics::Exact, threads: 1 };
 

@@ -232,15 +232,18 @@ fn line_and_block_modes_end_the_suggestion_in_the_runtime() {
     let mut req = CompletionRequest::greedy("def add(a, b):\n    ", 24);
     req.suffix = Some("\n    return c\n".into());
     req.mode = hearth::stop::StopMode::Line;
+    // Which line the int8 path writes is a near tie ("return a + b" / "c = a + b"): the rules are
+    // checked, not the choice.
     let c = engine.complete(&req, &mut |_| {}).expect("complete");
-    assert_eq!(c.text, "return a + b", "line mode: one line");
+    let line = c.text.clone();
+    assert!(!line.is_empty() && !line.contains('\n') && line.contains("a + b"), "line mode: one line, {line:?}");
     assert_eq!(c.stop_reason.as_str(), "stop");
     req.mode = hearth::stop::StopMode::Block;
     req.language = Some("python".into());
     let mut streamed = String::new();
     let c = engine.complete(&req, &mut |s| streamed.push_str(s)).expect("complete");
     assert!(!c.text.contains("def subtract"), "block mode stops at the dedent: {:?}", c.text);
-    assert!(c.text.starts_with("return a + b"), "{:?}", c.text);
+    assert!(c.text.starts_with(&line), "{:?}", c.text);
     assert_eq!(streamed, c.text, "what streamed is what was returned: nothing taken back");
 }
 

@@ -10,7 +10,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
 import { STOP_SEQUENCES } from './stop.js';
-import { around, modeAt, percentile } from './context.js';
+import { around, modeAt, percentile, stablePart, windowStart } from './context.js';
 import { ghostText, setSuggestion } from './ghost.js';
 import { MODELS, byId, modelUrl, recommend, probeDevice, explainLoadError } from './models.js';
 import { renderModels, mb } from './picker.js';
@@ -97,6 +97,21 @@ async function suggest(view) {
   }
 }
 
+/** When the context window has just moved, prefill its stable part now (not cancelled by the
+ *  next keystrokes), so the next pause does not pay for the whole window (www/context.js). */
+let warmStart = -1;
+function warm(view) {
+  const doc = view.state.doc.toString();
+  const pos = view.state.selection.main.head;
+  const start = windowStart(doc, pos);
+  if (!engine || start === warmStart) return;
+  const first = warmStart < 0;
+  warmStart = start;
+  if (first) return; // the first request after opening prefills the window anyway
+  const { prompt, suffix } = stablePart(doc, pos);
+  if (prompt) engine.prefill({ prompt, suffix, language: $('language').value, maxTokens: 1, temperature: 0 }).catch(() => {});
+}
+
 // ---- the editor ------------------------------------------------------------------------------
 const theme = EditorView.theme({
   '&': { color: '#e6e1cf', backgroundColor: '#1f2430' },
@@ -125,6 +140,7 @@ const view = new EditorView({
         if (u.docChanged && typed) {
           cancel(); // the next keystroke cancels the running completion
           typedAt = performance.now();
+          warm(u.view);
           timer = setTimeout(() => suggest(u.view), policy().debounceMs);
         }
       }),

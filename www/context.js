@@ -13,13 +13,29 @@ export const PREFIX_STEP = 1024;
 /** Characters after the cursor (≈ the engine's 256-token suffix limit for code). */
 export const SUFFIX_CHARS = 700;
 
-/** `{ prompt, suffix }` around `pos` in `doc` (a string). */
-export function around(doc, pos) {
+/** Where `around`'s window starts for the cursor at `pos`: when it moves (once per PREFIX_STEP
+ *  characters typed) the whole window is prefilled again. */
+export function windowStart(doc, pos) {
   let from = Math.max(0, Math.ceil((pos - PREFIX_CHARS) / PREFIX_STEP) * PREFIX_STEP);
   if (from > 0 && doc[from - 1] !== '\n') {
     const nl = doc.indexOf('\n', from);
     if (nl >= 0 && nl < pos) from = nl + 1; // else one long line: keep its end
   }
+  return from;
+}
+
+/** What to prefill (`engine.prefill`) at once when the window has moved, not waiting for the
+ *  next pause: the window up to the start of the cursor's line, a prefix of every request while
+ *  the user types on that line. The keystrokes do not cancel it (they would throw its work away);
+ *  the pause's request then finds most of the window cached. */
+export function stablePart(doc, pos) {
+  const { prompt, suffix } = around(doc, pos);
+  return { prompt: prompt.slice(0, prompt.lastIndexOf('\n') + 1), suffix };
+}
+
+/** `{ prompt, suffix }` around `pos` in `doc` (a string). */
+export function around(doc, pos) {
+  const from = windowStart(doc, pos);
   const to = Math.min(doc.length, pos + SUFFIX_CHARS);
   let suffix = doc.slice(pos, to);
   if (to < doc.length && suffix.includes('\n')) suffix = suffix.slice(0, suffix.lastIndexOf('\n') + 1);

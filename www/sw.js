@@ -9,6 +9,21 @@ const CACHE = `hearth-shell-${VERSION}`;
 // adapter, as the package's backend 'auto' decides. Elsewhere only the CPU build (≈ 2 MB) is;
 // a shell file fetched later (backend 'webgpu' asked for) is cached when it is first fetched.
 const WEBGPU_ONLY = ASSETS.filter((a) => a.endsWith('/hearth_bg.wasm'));
+// Each CPU build comes twice, with and without relaxed-SIMD (pkg/local.js loads the first where the
+// engine validates it): only the flavour this browser will load is precached.
+const RELAXED = ASSETS.filter((a) => a.endsWith('_relaxed_bg.wasm'));
+const SIMD128 = ASSETS.filter((a) => /\/hearth_cpu(_threads)?_bg\.wasm$/.test(a));
+
+/** pkg/local.js's probe: a function of one `i32x4.relaxed_dot_i8x16_i7x16_add_s` validates. */
+function relaxedSimd() {
+  const c = [0xfd, 0x0c, ...new Array(16).fill(0)];
+  const body = [0, ...c, ...c, ...c, 0xfd, 0x93, 0x02, 0x0b];
+  try {
+    return WebAssembly.validate(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body]));
+  } catch {
+    return false;
+  }
+}
 
 async function hardwareWebGpu() {
   try {
@@ -25,7 +40,8 @@ self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const webgpu = await hardwareWebGpu();
     const cache = await caches.open(CACHE);
-    await cache.addAll(ASSETS.filter((a) => webgpu || !WEBGPU_ONLY.includes(a)));
+    const other = relaxedSimd() ? SIMD128 : RELAXED;
+    await cache.addAll(ASSETS.filter((a) => (webgpu || !WEBGPU_ONLY.includes(a)) && !other.includes(a)));
   })());
 });
 

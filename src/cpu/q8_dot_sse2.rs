@@ -1,12 +1,13 @@
 //! q8_dot on x86_64: SSE2 (every x86_64 CPU has it), op for op the wasm simd128 build of
-//! `q8_dot.rs` — `_mm_madd_epi16` is `i32x4.dot_i16x8_s` — so native runs (tests, the CLI,
-//! benchmarks) compute the bits the browser computes, at SIMD speed.
+//! `q8_dot_simd128.rs` — `_mm_madd_epi16` is `i32x4.dot_i16x8_s` — at SIMD speed; with the
+//! f32 steps `q8_dot.rs` defines, native runs (tests, the CLI, benchmarks) compute the browser's bits.
 
 use super::{Q8Acts, QuantKind, QK};
 use crate::quant::{f16_to_f32, le_u16, le_u32};
 use core::arch::x86_64::*;
 
 type Acc = __m128;
+type Ints = __m128i;
 /// 32 weight values as i16, in element order.
 type Decoded = [__m128i; 4];
 
@@ -14,6 +15,12 @@ type Decoded = [__m128i; 4];
 fn zero() -> Acc {
     // SAFETY: SSE2 is part of x86_64.
     unsafe { _mm_setzero_ps() }
+}
+
+#[inline(always)]
+fn izero() -> Ints {
+    // SAFETY: SSE2 is part of x86_64.
+    unsafe { _mm_setzero_si128() }
 }
 
 /// # Safety
@@ -110,17 +117,47 @@ fn decode(kind: QuantKind, block: &[u8], j: usize) -> (f32, f32, Decoded) {
     }
 }
 
-/// acc + f32(Σ over the 4 vectors of pmaddwd(w, x)) · s; `x` holds 32 values (checked).
+/// The block's Σ w·qx, spread over 4 lanes: Σ of `pmaddwd(w, x)` over its 4 vectors.
 #[inline(always)]
-fn dot_acc(acc: Acc, w: &Decoded, x: &[i16], s: f32) -> Acc {
-    let x = &x[..QK];
+fn block_dot(_: QuantKind, w: &Decoded, x: &Q8Acts, at: usize) -> Ints {
+    let x = &x.q[at..at + QK];
     let p = x.as_ptr() as *const __m128i;
     // SAFETY: 32 i16 = 4 vectors in bounds; loadu takes unaligned addresses.
     unsafe {
         let a = _mm_add_epi32(_mm_madd_epi16(w[0], _mm_loadu_si128(p)), _mm_madd_epi16(w[1], _mm_loadu_si128(p.add(1))));
         let b = _mm_add_epi32(_mm_madd_epi16(w[2], _mm_loadu_si128(p.add(2))), _mm_madd_epi16(w[3], _mm_loadu_si128(p.add(3))));
-        _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(_mm_add_epi32(a, b)), _mm_set1_ps(s)))
+        _mm_add_epi32(a, b)
     }
+}
+
+/// Lane k: the sum of `v[k]`'s lanes (exact integers, so the shuffles' order does not matter).
+#[inline(always)]
+fn reduce4(v: [Ints; 4]) -> Ints {
+    unsafe {
+        let a = _mm_add_epi32(_mm_unpacklo_epi32(v[0], v[1]), _mm_unpackhi_epi32(v[0], v[1]));
+        let b = _mm_add_epi32(_mm_unpacklo_epi32(v[2], v[3]), _mm_unpackhi_epi32(v[2], v[3]));
+        _mm_add_epi32(_mm_unpacklo_epi64(a, b), _mm_unpackhi_epi64(a, b))
+    }
+}
+
+/// 4 f32 of `s` (checked).
+#[inline(always)]
+fn load4(s: &[f32]) -> __m128 {
+    let s = &s[..4];
+    // SAFETY: 4 f32 in bounds; loadu takes unaligned addresses.
+    unsafe { _mm_loadu_ps(s.as_ptr()) }
+}
+
+/// acc + f32(ints) · (d · dx), lane by lane.
+#[inline(always)]
+fn madd(acc: Acc, ints: Ints, d: &[f32], dx: &[f32]) -> Acc {
+    unsafe { _mm_add_ps(acc, _mm_mul_ps(_mm_cvtepi32_ps(ints), _mm_mul_ps(load4(d), load4(dx)))) }
+}
+
+/// acc + m · s, lane by lane.
+#[inline(always)]
+fn fmadd(acc: Acc, m: &[f32], s: &[f32]) -> Acc {
+    unsafe { _mm_add_ps(acc, _mm_mul_ps(load4(m), load4(s))) }
 }
 
 #[inline(always)]

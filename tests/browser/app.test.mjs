@@ -122,7 +122,8 @@ await run('app', async (defer) => {
     const adapter = await navigator.gpu?.requestAdapter();
     return { paths: (await cache.keys()).map((r) => new URL(r.url).pathname), hardware: !!adapter && !adapter.info.isFallbackAdapter };
   });
-  check(swCache.paths.some((p) => p.endsWith('/hearth_cpu_bg.wasm')) && !swCache.paths.some((p) => p.includes('/models/')), 'service worker precached the shell and the CPU wasm, never the weights', `${swCache.paths.length} entries`);
+  const flavours = ['/hearth_cpu_bg.wasm', '/hearth_cpu_relaxed_bg.wasm'].filter((f) => swCache.paths.some((p) => p.endsWith(f)));
+  check(flavours.length === 1 && !swCache.paths.some((p) => p.includes('/models/')), 'service worker precached the shell and one CPU wasm (the flavour this browser runs), never the weights', `${swCache.paths.length} entries; ${flavours.join(', ')}`);
   check(swCache.paths.some((p) => p.endsWith('/hearth_bg.wasm')) === swCache.hardware, 'the WebGPU wasm is precached only where a hardware adapter will run it', `hardware WebGPU: ${swCache.hardware}`);
 
   // The server goes away; a reload comes up offline, on the model last used.

@@ -92,8 +92,9 @@ await run('package', async (defer) => {
   const cpu = await p2.evaluate(async ({ url, prompt, n }) => {
     // On this page (worker: false) the resource timings show which wasm builds were fetched.
     const onPage = await hearth.createEngine(url, { worker: false });
-    const pageBuild = (await onPage.info()).wasmBuild;
+    const { wasmBuild: pageBuild, cpuSimd } = await onPage.info();
     await onPage.unload();
+    const relaxed = (await import('/pkg/local.js')).relaxedSimd();
     const fetched = performance.getEntriesByType('resource').map((r) => r.name.split('/').pop()).filter((f) => f.endsWith('.wasm'));
     const forced = await hearth.createEngine(url, { backend: 'webgpu' }).then(() => null, (e) => e.code);
     const e = await hearth.createEngine(url, { numerics: 'exact' });
@@ -120,13 +121,16 @@ await run('package', async (defer) => {
     const abortMs = performance.now() - tAbort;
     const after = await f.complete({ prompt: 'def add(a, b):', maxTokens: 8, temperature: 0 });
     await f.unload();
-    return { pageBuild, fetched, forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
+    return { pageBuild, cpuSimd, relaxed, fetched, forced, info, c, fastInfo, fast, abort: { pieces: pieces.length, error, abortMs }, after, gpu: !!(navigator.gpu && await navigator.gpu.requestAdapter()) };
   }, { url: modelUrl, prompt: g0.prompt, n });
   check(!cpu.gpu && cpu.forced === 'webgpu_unavailable', 'no WebGPU: asking for it is a webgpu_unavailable error', String(cpu.forced));
   check(cpu.info.backend === 'cpu', 'no WebGPU: auto falls back to the CPU backend', cpu.info.adapter);
   check(typeof cpu.info.gpuFallback === 'string' && /WebGPU/.test(cpu.info.gpuFallback), 'no WebGPU: info().gpuFallback says why', cpu.info.gpuFallback);
-  check(cpu.pageBuild === 'cpu' && cpu.info.wasmBuild === 'cpu' && JSON.stringify(cpu.fetched) === '["hearth_cpu_bg.wasm"]',
-    'no WebGPU: only the CPU build of the wasm is fetched', cpu.fetched.join(', '));
+  const cpuWasm = cpu.relaxed ? 'hearth_cpu_relaxed_bg.wasm' : 'hearth_cpu_bg.wasm';
+  check(cpu.pageBuild === 'cpu' && cpu.info.wasmBuild === 'cpu' && JSON.stringify(cpu.fetched) === JSON.stringify([cpuWasm]),
+    'no WebGPU: only the CPU build of the wasm is fetched (the relaxed-SIMD one where the engine validates it)', cpu.fetched.join(', '));
+  check(cpu.cpuSimd === (cpu.relaxed ? 'relaxed' : 'simd128') && cpu.info.cpuSimd === cpu.cpuSimd, 'info().cpuSimd says which dot products run',
+    `${cpu.cpuSimd}; relaxed-SIMD validates: ${cpu.relaxed}`);
   const rate = (t) => `prefill ${(t.prefillTokens / t.prefillMs * 1000).toFixed(1)} tok/s, decode ${(t.decodeTokens / t.decodeMs * 1000).toFixed(1)} tok/s`;
   check(JSON.stringify(cpu.c.tokens) === JSON.stringify(g0.reference_greedy_ids.slice(0, n)), `CPU backend (exact): greedy tokens equal the golden ${n}`, rate(cpu.c.timings));
   check(cpu.fast.tokens.length === n, `CPU backend (${cpu.fastInfo.adapter}) completes`, `${rate(cpu.fast.timings)}; ${JSON.stringify(cpu.fast.text)}`);

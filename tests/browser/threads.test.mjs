@@ -29,7 +29,7 @@ await run('threads', async (defer) => {
     const sampled = async (e) => (await e.complete({ prompt: 'import os\n', maxTokens: 24, temperature: 0.8, seed: 3, ignoreEos: true })).tokens;
     const out = { cores };
     // one thread (the plain CPU build), exact and int8
-    for (const [key, options] of [['one', { threads: 1 }], ['two', { threads: 2 }], ['dflt', {}]]) {
+    for (const [key, options] of [['one', { threads: 1 }], ['two', { threads: 2 }], ['dflt', {}], ['base', { threads: 2, relaxedSimd: false }]]) {
       const exact = await hearth.createEngine(url, { ...options, numerics: 'exact' });
       const fast = await hearth.createEngine(url, options);
       out[key] = { info: await fast.info(), exact: await greedy(exact), fast: await greedy(fast), sampled: await sampled(fast) };
@@ -55,6 +55,7 @@ await run('threads', async (defer) => {
     out.page = await onPage.info();
     await onPage.unload();
     out.bad = await Promise.all([0, 65, 1.5].map((threads) => hearth.createEngine(url, { threads }).then(() => 'loaded', (e) => e.code)));
+    out.badSimd = await hearth.createEngine(url, { relaxedSimd: 'yes' }).then(() => 'loaded', (e) => e.code);
     return out;
   }, { url: `${models.url}/models/${MODEL_FILE}`, prompt: g0.prompt, n });
 
@@ -72,6 +73,11 @@ await run('threads', async (defer) => {
   check(r.abort.error === 'AbortError' && r.abort.abortMs <= 2 * r.abort.step && r.abort.after === 16,
     'threads: abort after 3 pieces of 500 rejects within two decode steps, and the engine works after',
     `rejected ${r.abort.abortMs.toFixed(0)} ms after abort (a step: ${r.abort.step.toFixed(0)} ms)`);
+  check(r.two.info.cpuSimd === 'relaxed' && r.base.info.cpuSimd === 'simd128' && r.base.info.wasmBuild === 'cpu-threads',
+    'Chromium validates relaxed-SIMD: its build runs by default, relaxedSimd: false runs the simd128 one', `${r.two.info.cpuSimd} / ${r.base.info.cpuSimd}`);
+  check(JSON.stringify(r.base.fast) === JSON.stringify(r.two.fast) && JSON.stringify(r.base.sampled) === JSON.stringify(r.two.sampled),
+    'int8 on relaxed-SIMD: the same greedy and sampled tokens as on simd128');
   check(r.page.wasmBuild === 'cpu' && r.page.threads === 1, 'worker: false (the page cannot wait on its threads): one thread', `${r.page.wasmBuild}, ${r.page.threads}`);
   check(r.bad.every((c) => c === 'invalid_request'), 'threads 0, 65 or 1.5: invalid_request', r.bad.join(', '));
+  check(r.badSimd === 'invalid_request', "relaxedSimd: 'yes' is invalid_request", r.badSimd);
 });

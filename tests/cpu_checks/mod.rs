@@ -175,3 +175,32 @@ pub fn attention_matches_reference(log: &dyn Fn(String)) {
         assert!(worst <= ATTENTION_REL_TOLERANCE, "t={t} pos={pos}: {worst:.2e}");
     }
 }
+
+/// `q8_dot` on the build's best instructions (relaxed-SIMD in a `relaxed-simd` wasm build) against
+/// its baseline (simd128) at every case, bit for bit: both sum each block's integers exactly and
+/// share the f32 steps. The activations include ±127 codes and zeros, the weights every byte
+/// (Q8_0's −128 included): the relaxed dot's edges. Returns how many outputs were compared.
+pub fn q8_dot_paths_agree(kind: QuantKind, log: &dyn Fn(String)) -> usize {
+    let mut rng = Rng(29);
+    let mut compared = 0;
+    for &(cols, rows, n_tok) in quant_dot_cases(kind) {
+        let w = random_matrix(kind, rows, cols, &mut rng);
+        let x: Vec<f32> = (0..n_tok * cols)
+            .map(|i| match i % 97 {
+                0 => 0.0,
+                1 => -3.0,
+                2 => 3.0,
+                _ => rng.f32(-1.0, 1.0),
+            })
+            .collect();
+        let acts = q8_dot::Q8Acts::new(&x, cols);
+        let (mut best, mut base) = (vec![0f32; n_tok * rows], vec![0f32; n_tok * rows]);
+        q8_dot::matmul_on(q8_dot::Path::Best, kind, &w, rows, &acts, &mut best);
+        q8_dot::matmul_on(q8_dot::Path::Baseline, kind, &w, rows, &acts, &mut base);
+        let differ = best.iter().zip(&base).filter(|(a, b)| a.to_bits() != b.to_bits()).count();
+        log(format!("q8_dot {kind:?} {cols}x{rows} tokens {n_tok}: best and baseline paths differ in {differ} of {} outputs", best.len()));
+        assert_eq!(differ, 0, "{kind:?} {cols}x{rows} tokens {n_tok}");
+        compared += best.len();
+    }
+    compared
+}
