@@ -91,8 +91,10 @@ soak: setup-web web model
 test-device-lost: setup-web web model
 	node tests/browser/device_lost.test.mjs
 
-## playwright-core: the PWA end to end (download, offline reload, ghost text, Tab).
+## playwright-core: the PWA end to end (download, offline reload, ghost text, Tab); first its context
+## window (www/context.js) in plain node.
 test-app: setup-web build-app model
+	node tests/browser/context.test.mjs
 	node tests/browser/app.test.mjs
 
 ## The npm package (ESM + wasm + types) in pkg/.

@@ -34,6 +34,9 @@ half of it (at a word boundary) has been typed; the suggestion is the rest of th
 <|fim_middle|>
 (so the prefix and the suffix stay cached while typing along it); `plain` ends the prefix with it.
 
+Suffix lever (`--suffix-lines N`, hearth FIM): the text after the cursor cut to the rest of its line
+and N more, what the app sends when the engine's prefill rate is slow (www/context.js `suffixChars`).
+
 Usage: python3 benches/fim_bench.py [--set single|multi|both] [--limit N] [--out results.json]
 """
 import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
@@ -170,6 +173,8 @@ def run_hearth(args, model, probs, multi, layout, fim):
             if multi:
                 req["language"] = "python"
             if fim:
+                if args.suffix_lines is not None:  # the app's window at a slow prefill rate
+                    suffix = "\n".join(suffix.split("\n")[:args.suffix_lines + 1]) + "\n"
                 req["suffix"] = suffix
             f.write(json.dumps(req) + "\n")
     cmd = [args.hearth, "complete", "--model", model, "--backend", args.backend, "--requests", f.name]
@@ -307,6 +312,8 @@ def main():
                     help="hearth stop mode for multi-line (free: only EOS / max tokens end it)")
     ap.add_argument("--raw-suffix", action="store_true",
                     help="send the dataset's suffix as is (cursor at the start of the next line)")
+    ap.add_argument("--suffix-lines", type=int, help="hearth FIM: only the rest of the cursor's line and this many more "
+                    "(www/context.js at a slow engine's prefill rate keeps 1)")
     ap.add_argument("--out", default="fim_results.json")
     args = ap.parse_args()
     args.max_tokens = {False: args.max_tokens or 64, True: args.max_tokens or 256}
@@ -336,6 +343,8 @@ def main():
                 probs, multi = load_set(set_name, args.limit, args.typed), set_name == "multi"
                 for layout in lays:
                     row = dict(config=config, model=model, layout=layout, set=set_name)
+                    if runner == "hearth" and fim and args.suffix_lines is not None:
+                        row["layout"] += f" +{args.suffix_lines} suffix line(s)"
                     if runner is None:
                         results = {p["task_id"]: (calibration(args, p, config, multi), None, {}) for p in probs}
                     elif runner == "hearth":

@@ -258,6 +258,15 @@ impl Backend {
         }
     }
 
+    /// Put `ids` into the cache without computing logits (a prompt's chunks before its last).
+    fn fill(&mut self, ids: &[u32]) -> Result<(), HearthError> {
+        match self {
+            #[cfg(feature = "gpu")]
+            Backend::Gpu { model, cache } => model.layers(ids, cache).map(drop),
+            Backend::Cpu { model, cache } => model.layers(ids, cache).map(drop),
+        }
+    }
+
     fn forward(&mut self, ids: &[u32], all_logits: bool) -> Result<Logits, HearthError> {
         match self {
             #[cfg(feature = "gpu")]
@@ -440,7 +449,8 @@ impl Engine {
         let mut logits = None;
         let cpu = matches!(self.backend, Backend::Cpu { .. });
         let chunk_len = if cpu { CPU_PREFILL_CHUNK } else { PREFILL_CHUNK };
-        for chunk in prompt_ids[keep..].chunks(chunk_len) {
+        let n_chunks = (prompt_ids.len() - keep).div_ceil(chunk_len);
+        for (i, chunk) in prompt_ids[keep..].chunks(chunk_len).enumerate() {
             if cpu {
                 crate::yield_now::yield_now().await; // let an abort message in (module docs)
             }
@@ -454,7 +464,11 @@ impl Engine {
                 let text = String::new();
                 return Ok(Completion { prompt_ids: prompt_ids.to_vec(), fim: false, generated_ids: Vec::new(), text, stop_reason: StopReason::Deadline, timings });
             }
-            logits = Some(self.backend.forward(chunk, false)?);
+            if i + 1 < n_chunks {
+                self.backend.fill(chunk)?; // only the last chunk's logits are read
+            } else {
+                logits = Some(self.backend.forward(chunk, false)?);
+            }
             self.cached_ids.extend_from_slice(chunk);
         }
         // Greedy without a penalty needs only the argmax: on the GPU it is computed there.

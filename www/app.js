@@ -10,7 +10,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
 import { STOP_SEQUENCES } from './stop.js';
-import { around, modeAt, percentile, stablePart, windowStart } from './context.js';
+import { around, modeAt, percentile, PrefillRate, stablePart, suffixChars, windowStart } from './context.js';
 import { ghostText, setSuggestion } from './ghost.js';
 import { MODELS, byId, modelUrl, recommend, probeDevice, explainLoadError } from './models.js';
 import { renderModels, mb } from './picker.js';
@@ -68,7 +68,9 @@ async function suggest(view) {
   const state = view.state;
   const pos = state.selection.main.head;
   const doc = state.doc.toString();
-  const { prompt, suffix } = around(doc, pos); // a window whose start does not move while typing
+  // A window whose start does not move while typing; as much text after the cursor as the
+  // engine prefills again in SUFFIX_BUDGET_MS (it follows the typed text in a FIM prompt).
+  const { prompt, suffix } = around(doc, pos, suffixChars(prefillRate.value));
   const mode = modeAt(doc, pos); // finish this line, or the block the cursor is in
   const since = typedAt;
   const language = $('language').value;
@@ -85,6 +87,7 @@ async function suggest(view) {
     });
     show(r.text); // the final text ('' when it only repeated the line below the cursor)
     const t = r.timings;
+    prefillRate.update(t);
     if (since) latencies.push(performance.now() - since);
     const p = (q) => Math.round(percentile(latencies, q));
     lastStats = `last: ${Math.round(performance.now() - t0)} ms, ${(t.decodeTokens / Math.max(t.decodeMs, 1) * 1000).toFixed(1)} tok/s`
@@ -100,6 +103,7 @@ async function suggest(view) {
 /** When the context window has just moved, prefill its stable part now (not cancelled by the
  *  next keystrokes), so the next pause does not pay for the whole window (www/context.js). */
 let warmStart = -1;
+const prefillRate = new PrefillRate(); // the engine's, from its completions' timings
 function warm(view) {
   const doc = view.state.doc.toString();
   const pos = view.state.selection.main.head;

@@ -12,6 +12,31 @@ export const PREFIX_CHARS = 3000;
 export const PREFIX_STEP = 1024;
 /** Characters after the cursor (≈ the engine's 256-token suffix limit for code). */
 export const SUFFIX_CHARS = 700;
+/** In a fill-in-the-middle prompt the text after the cursor follows the typed text, so every
+ *  keystroke prefills it again: it gets about this much of the engine's prefill time. A fast
+ *  device keeps SUFFIX_CHARS; a slow one the next line or two (`suffixChars`). */
+export const SUFFIX_BUDGET_MS = 300;
+const CHARS_PER_TOKEN = 3; // code, BPE vocabularies of 50–150k tokens (measured ≈ 3–4)
+
+/** The engine's prefill rate (tokens/s): the mean of the last completions that prefilled at least
+ *  16 tokens (fewer are dominated by the per-request cost); null before the first. */
+export class PrefillRate {
+  #rates = [];
+  update(timings) {
+    if (!timings || timings.prefillTokens < 16 || !(timings.prefillMs > 0)) return;
+    this.#rates = [...this.#rates.slice(-4), (timings.prefillTokens / timings.prefillMs) * 1000];
+  }
+  get value() {
+    return this.#rates.length ? this.#rates.reduce((a, b) => a + b, 0) / this.#rates.length : null;
+  }
+}
+
+/** Characters after the cursor worth sending at `rate` tokens/s (SUFFIX_BUDGET_MS of prefill),
+ *  SUFFIX_CHARS before a rate is known. `around` always keeps the line after the cursor's. */
+export function suffixChars(rate) {
+  if (!rate) return SUFFIX_CHARS;
+  return Math.max(0, Math.min(SUFFIX_CHARS, Math.round((rate * SUFFIX_BUDGET_MS / 1000) * CHARS_PER_TOKEN)));
+}
 
 /** Where `around`'s window starts for the cursor at `pos`: when it moves (once per PREFIX_STEP
  *  characters typed) the whole window is prefilled again. */
@@ -29,14 +54,17 @@ export function windowStart(doc, pos) {
  *  the user types on that line. The keystrokes do not cancel it (they would throw its work away);
  *  the pause's request then finds most of the window cached. */
 export function stablePart(doc, pos) {
-  const { prompt, suffix } = around(doc, pos);
+  const { prompt, suffix } = around(doc, pos, 0); // a request's suffix is prefilled again anyway
   return { prompt: prompt.slice(0, prompt.lastIndexOf('\n') + 1), suffix };
 }
 
-/** `{ prompt, suffix }` around `pos` in `doc` (a string). */
-export function around(doc, pos) {
+/** `{ prompt, suffix }` around `pos` in `doc` (a string); the suffix up to `suffixLimit`
+ *  characters, cut at a line's end, but never short of the end of the line after the cursor's. */
+export function around(doc, pos, suffixLimit = SUFFIX_CHARS) {
   const from = windowStart(doc, pos);
-  const to = Math.min(doc.length, pos + SUFFIX_CHARS);
+  const eol = doc.indexOf('\n', pos);
+  const next = eol < 0 ? doc.length : doc.indexOf('\n', eol + 1);
+  const to = Math.min(doc.length, Math.max(pos + suffixLimit, next < 0 ? doc.length : next + 1));
   let suffix = doc.slice(pos, to);
   if (to < doc.length && suffix.includes('\n')) suffix = suffix.slice(0, suffix.lastIndexOf('\n') + 1);
   return { prompt: doc.slice(from, pos), suffix };

@@ -122,6 +122,16 @@ impl CpuLlama {
     /// Run `ids` at positions cache.len().. and append them to the cache.
     /// Returns logits (n, n_vocab): every position if `all_logits`, else only the last.
     pub fn forward(&self, ids: &[u32], cache: &mut CpuKvCache, all_logits: bool) -> Result<Vec<f32>, HearthError> {
+        let (c, t) = (&self.config, ids.len());
+        let x = self.layers(ids, cache)?;
+        let rows = if all_logits { &x[..] } else { &x[(t - 1) * c.n_embd..] };
+        let h = rms_norm(rows, &self.output_norm, c.rms_eps);
+        Ok(self.output.as_ref().unwrap_or(&self.token_embd).forward(&Input::new(&h, c.n_embd, self.numerics), &self.pool))
+    }
+
+    /// `forward` without the output projection: only the cache is wanted (a prompt's chunks
+    /// before its last). Returns the last layer's hidden states (t, n_embd).
+    pub fn layers(&self, ids: &[u32], cache: &mut CpuKvCache) -> Result<Vec<f32>, HearthError> {
         let c = &self.config;
         let (t, hd, n_embd) = (ids.len(), c.head_dim, c.n_embd);
         if t == 0 {
@@ -166,8 +176,6 @@ impl CpuLlama {
             x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);
         }
         cache.advance(t);
-        let rows = if all_logits { &x[..] } else { &x[(t - 1) * n_embd..] };
-        let h = rms_norm(rows, &self.output_norm, c.rms_eps);
-        Ok(self.output.as_ref().unwrap_or(&self.token_embd).forward(&Input::new(&h, n_embd, self.numerics), pool))
+        Ok(x)
     }
 }

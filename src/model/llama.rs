@@ -52,6 +52,15 @@ impl Llama {
     /// Run `ids` at positions cache.len().. and append them to the cache.
     /// Returns logits (n, n_vocab): every position if `all_logits`, else only the last.
     pub fn forward(&self, ids: &[u32], cache: &mut KvCache, all_logits: bool) -> Result<Tensor<2>, HearthError> {
+        let t = ids.len();
+        let x = self.layers(ids, cache)?;
+        let x = if all_logits { x } else { x.narrow(0, t - 1, 1) };
+        self.output.forward(rms_norm::forward(x, &self.output_norm, self.config.rms_eps)?)
+    }
+
+    /// `forward` without the output projection: only the cache is wanted (a prompt's chunks
+    /// before its last). Returns the last layer's hidden states (t, n_embd).
+    pub fn layers(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor<2>, HearthError> {
         let c = &self.config;
         let t = ids.len();
         if t == 0 {
@@ -75,7 +84,6 @@ impl Llama {
             x = layer.w_down.forward_onto(act, Some(x))?;
         }
         cache.advance(t);
-        let x = if all_logits { x } else { x.narrow(0, t - 1, 1) };
-        self.output.forward(rms_norm::forward(x, &self.output_norm, c.rms_eps)?)
+        Ok(x)
     }
 }
