@@ -19,7 +19,7 @@ const NETS = [
   { name: 'loopback', env: { HEARTH_GZIP: '1' } },
   { name: `${MBIT} Mbit/s, ${LATENCY_MS} ms`, env: { HEARTH_GZIP: '1', HEARTH_RATE: String((MBIT * 1e6) / 8), HEARTH_LATENCY_MS: String(LATENCY_MS) } },
 ];
-const BUILDS = ['hearth_cpu_bg.wasm', 'hearth_bg.wasm'];
+const BUILDS = ['hearth_cpu_relaxed_bg.wasm', 'hearth_cpu_bg.wasm', 'hearth_bg.wasm']; // the first is what Chromium loads
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
 
 const readyOn = (page) => page.waitForFunction(() => /^ready/.test(document.querySelector('[data-testid=status]')?.textContent || ''), null, { timeout: 300_000, polling: 20 });

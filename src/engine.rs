@@ -65,6 +65,11 @@ pub struct CompletionRequest {
     /// FIM with text before the cursor on its line: that line starts the middle, so typing
     /// along a line keeps the suffix cached (`PromptSpec::line_in_middle`, default false: it scores lower).
     pub line_in_middle: bool,
+    /// Fill-in-the-middle where the model has it (default true). false: the prompt is the text
+    /// before the cursor alone and `suffix` only ends the suggestion (stop rules), so a keystroke
+    /// never prefills the suffix again — what an app asks for where prefilling it would take
+    /// longer than a typing pause (www/context.js `fimFits`).
+    pub fim: bool,
     /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
     /// checked between passes.
     pub deadline: Option<Duration>,
@@ -87,6 +92,7 @@ impl CompletionRequest {
             language: None,
             open_line: true,
             line_in_middle: false,
+            fim: true,
             deadline: None,
         }
     }
@@ -99,7 +105,7 @@ impl CompletionRequest {
     pub fn prompt_spec(&self) -> crate::prompt::PromptSpec {
         crate::prompt::PromptSpec {
             prefix: self.prompt.clone(),
-            suffix: self.suffix.clone(),
+            suffix: if self.fim { self.suffix.clone() } else { None },
             max_prefix_tokens: self.max_prefix_tokens,
             max_suffix_tokens: self.max_suffix_tokens,
             open_line: self.open_line,

@@ -47,6 +47,9 @@ pub struct RequestFields {
     /// FIM mid-line: the cursor's line goes after `<|fim_middle|>` (default true).
     #[serde(alias = "line_in_middle")]
     pub line_in_middle: Option<bool>,
+    /// Fill-in-the-middle where the model has it (default true); false: the suffix only ends
+    /// the suggestion (`CompletionRequest::fim`).
+    pub fim: Option<bool>,
     /// Stop after this many milliseconds (`stopReason: 'deadline'`).
     #[serde(alias = "deadline_ms")]
     pub deadline_ms: Option<f64>,
@@ -67,9 +70,9 @@ pub struct RequestFields {
 
 /// Every field's JS name (the JSON also takes the snake_case spellings). serde-wasm-bindgen reads
 /// only the fields a struct names, so the JS API checks an object's keys against this list itself.
-pub const FIELD_NAMES: [&str; 17] = [
-    "id", "prompt", "suffix", "maxPrefixTokens", "maxSuffixTokens", "mode", "language", "openLine", "deadlineMs",
-    "maxTokens", "temperature", "topK", "topP", "repeatPenalty", "seed", "stop", "ignoreEos",
+pub const FIELD_NAMES: [&str; 19] = [
+    "id", "prompt", "suffix", "maxPrefixTokens", "maxSuffixTokens", "mode", "language", "openLine", "lineInMiddle", "fim",
+    "deadlineMs", "maxTokens", "temperature", "topK", "topP", "repeatPenalty", "seed", "stop", "ignoreEos",
 ];
 
 /// `invalid_request` naming the first of `keys` that is no field of a request.
@@ -100,6 +103,7 @@ impl RequestFields {
         r.language = self.language.or(r.language);
         r.open_line = self.open_line.unwrap_or(r.open_line);
         r.line_in_middle = self.line_in_middle.unwrap_or(r.line_in_middle);
+        r.fim = self.fim.unwrap_or(r.fim);
         r.max_prefix_tokens = self.max_prefix_tokens.unwrap_or(r.max_prefix_tokens);
         r.max_suffix_tokens = self.max_suffix_tokens.unwrap_or(r.max_suffix_tokens);
         r.max_tokens = self.max_tokens.unwrap_or(r.max_tokens);
@@ -161,7 +165,7 @@ mod tests {
             named.iter().map(|k| (k.to_string(), if *k == "prompt" { "p".into() } else { serde_json::Value::Null })).collect();
         serde_json::from_value::<RequestFields>(obj.into()).expect("every listed field is a field");
         assert!(serde_json::from_str::<RequestFields>(r#"{"prompt": "p", "maxToken": 1}"#).is_err());
-        assert!(check_keys(["prompt", "maxTokens"]).is_ok());
+        assert!(check_keys(["prompt", "maxTokens", "lineInMiddle", "fim", "openLine"]).is_ok());
         assert!(check_keys(["prompt", "maxToken"]).is_err());
     }
 }

@@ -245,6 +245,13 @@ fn line_and_block_modes_end_the_suggestion_in_the_runtime() {
     assert!(!c.text.contains("def subtract"), "block mode stops at the dedent: {:?}", c.text);
     assert!(c.text.starts_with(&line), "{:?}", c.text);
     assert_eq!(streamed, c.text, "what streamed is what was returned: nothing taken back");
+    // fim: false — the prompt is the prefix alone, the suffix still ends the suggestion.
+    req.fim = false;
+    req.mode = hearth::stop::StopMode::Line;
+    let c = engine.complete(&req, &mut |_| {}).expect("complete");
+    let alone = engine.complete(&CompletionRequest { suffix: None, ..req.clone() }, &mut |_| {}).expect("complete");
+    assert!(!c.fim && c.prompt_ids == alone.prompt_ids, "fim: false sends the prefix alone");
+    assert!(!c.text.contains('\n') && c.stop_reason.as_str() == "stop", "the suffix's line rule still ends it: {:?}", c.text);
 }
 
 /// The prefix cut's reference twin: tokenize the whole text, then search every stepped line

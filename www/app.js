@@ -10,7 +10,7 @@ import { javascript } from '@codemirror/lang-javascript';
 import { rust } from '@codemirror/lang-rust';
 import { createEngine, listCachedModels, deleteCachedModel, storageEstimate } from './pkg/index.js';
 import { STOP_SEQUENCES } from './stop.js';
-import { around, modeAt, percentile, PrefillRate, stablePart, suffixChars, windowStart } from './context.js';
+import { around, FimPolicy, modeAt, percentile, PrefillRate, stablePart, windowStart } from './context.js';
 import { ghostText, setSuggestion } from './ghost.js';
 import { MODELS, byId, modelUrl, recommend, probeDevice, explainLoadError } from './models.js';
 import { renderModels, mb } from './picker.js';
@@ -68,9 +68,9 @@ async function suggest(view) {
   const state = view.state;
   const pos = state.selection.main.head;
   const doc = state.doc.toString();
-  // A window whose start does not move while typing; as much text after the cursor as the
-  // engine prefills again in SUFFIX_BUDGET_MS (it follows the typed text in a FIM prompt).
-  const { prompt, suffix } = around(doc, pos, suffixChars(prefillRate.value));
+  const { prompt, suffix } = around(doc, pos); // a window whose start does not move while typing
+  const fim = fimPolicy.fim(prefillRate.value, suffix); // FIM where the engine re-prefills the suffix in time
+  fimOff = !fim && prefillRate.value !== null;
   const mode = modeAt(doc, pos); // finish this line, or the block the cursor is in
   const since = typedAt;
   const language = $('language').value;
@@ -82,7 +82,7 @@ async function suggest(view) {
   const t0 = performance.now();
   try {
     const r = await engine.complete({
-      prompt, suffix, mode, language, maxTokens, temperature: 0, stop: STOP_SEQUENCES[language], signal: controller.signal,
+      prompt, suffix, fim, mode, language, maxTokens, temperature: 0, stop: STOP_SEQUENCES[language], signal: controller.signal,
       onText: (piece) => { text += piece; show(text); },
     });
     show(r.text); // the final text ('' when it only repeated the line below the cursor)
@@ -103,7 +103,9 @@ async function suggest(view) {
 /** When the context window has just moved, prefill its stable part now (not cancelled by the
  *  next keystrokes), so the next pause does not pay for the whole window (www/context.js). */
 let warmStart = -1;
-const prefillRate = new PrefillRate(); // the engine's, from its completions' timings
+let prefillRate = new PrefillRate(); // the engine's, from its completions' timings
+let fimPolicy = new FimPolicy(); // new with each model: its own rate decides
+let fimOff = false; // the last request left FIM off (shown in the status line)
 function warm(view) {
   const doc = view.state.doc.toString();
   const pos = view.state.selection.main.head;
@@ -113,7 +115,8 @@ function warm(view) {
   warmStart = start;
   if (first) return; // the first request after opening prefills the window anyway
   const { prompt, suffix } = stablePart(doc, pos);
-  if (prompt) engine.prefill({ prompt, suffix, language: $('language').value, maxTokens: 1, temperature: 0 }).catch(() => {});
+  const fim = fimPolicy.fim(prefillRate.value, around(doc, pos).suffix);
+  if (prompt) engine.prefill({ prompt, suffix, fim, language: $('language').value, maxTokens: 1, temperature: 0 }).catch(() => {});
 }
 
 // ---- the editor ------------------------------------------------------------------------------
@@ -168,7 +171,8 @@ $('language').onchange = () => {
 function showStatus() {
   if (!engine) return;
   const backend = info.backend === 'webgpu' ? 'WebGPU' : 'CPU';
-  $('status').textContent = `ready · ${current.name}${info.fim ? ' · FIM' : ''} · ${backend}: ${info.adapter}`
+  const fimState = fimOff ? ` · FIM off (prefill ${Math.round(prefillRate.value)} tok/s: the suffix only ends suggestions)` : ' · FIM';
+  $('status').textContent = `ready · ${current.name}${info.fim ? fimState : ''} · ${backend}: ${info.adapter}`
     + `${lastStats ? ` · ${lastStats}` : ''}${saving() ? ' · battery saver' : ''}`;
 }
 
@@ -228,6 +232,7 @@ async function use(model) {
     const i = await e.info().catch(async (err) => { await e.unload().catch(() => {}); throw err; });
     if (controller.signal.aborted) { await e.unload().catch(() => {}); return; }
     engine = e;
+    [prefillRate, fimPolicy, warmStart, fimOff] = [new PrefillRate(), new FimPolicy(), -1, false];
     current = model;
     info = i;
     window.hearthEngineInfo = i; // for benches/start.mjs and the console

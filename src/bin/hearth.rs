@@ -25,7 +25,7 @@ mod cli {
                            [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--repeat-penalty R]
                            [--seed S] [--stop TEXT]... [--mode line|block|free] [--language LANG]
                            [--max-prefix-tokens N] [--max-suffix-tokens N]
-                           [--ctx N] [--ignore-eos] [--no-open-line] [--line-in-middle] [--no-speculative] [--deadline-ms MS] [--json]
+                           [--ctx N] [--ignore-eos] [--no-open-line] [--line-in-middle] [--no-fim] [--no-speculative] [--deadline-ms MS] [--json]
       --model: a GGUF path or a catalog id (smollm2, qwen-coder: `scripts/fetch-model.sh ID` fetches it);
       defaults to $HEARTH_MODEL, then smollm2 (`make model`).
       --threads, --numerics: the CPU backend's threads (default: the cores, minus one above two)
@@ -36,6 +36,7 @@ mod cli {
       itself (the suggestion is still what to insert); --no-open-line sends the prefix as it is.
       Mid-line the typed part of the line ends the prefix; --line-in-middle starts the middle with it
       instead, so typing along a line keeps the suffix cached (faster, but it scores lower).
+      --no-fim: the prompt is the text before the cursor alone; --suffix only ends the suggestion.
       --no-speculative: no drafts from the context on the CPU backend (the same ids, one pass a token).
       --requests: load the model once and answer one JSON request a line ({\"prompt\", \"suffix\",
       \"max_tokens\", \"temperature\", \"stop\", ... as the flags, plus an \"id\" echoed back}),
@@ -126,6 +127,7 @@ mod cli {
                 "--ignore-eos" => a.request.ignore_eos = true,
                 "--no-open-line" => a.request.open_line = false,
                 "--line-in-middle" => a.request.line_in_middle = true,
+                "--no-fim" => a.request.fim = false,
                 "--no-speculative" => a.speculative = false,
                 "--deadline-ms" => a.request.deadline = Some(std::time::Duration::from_millis(num(&flag, value(&flag)?)?)),
                 "--json" => a.json = true,

@@ -3,7 +3,7 @@
 // cursor's line, and the text after the cursor shrinks with the engine's prefill rate but always
 // keeps the next line. Plain node, no browser. Run: `make test-app` (first).
 import assert from 'node:assert/strict';
-import { around, PrefillRate, PREFIX_CHARS, PREFIX_STEP, stablePart, SUFFIX_CHARS, suffixChars, windowStart } from '../../www/context.js';
+import { around, FimPolicy, PrefillRate, PREFIX_CHARS, PREFIX_STEP, stablePart, SUFFIX_BUDGET_MS, SUFFIX_CHARS, windowStart } from '../../www/context.js';
 
 const lines = Array.from({ length: 400 }, (_, i) => `    value_${i} = compute(value_${i - 1}, ${i})  # line ${i}`);
 const doc = `def f():\n${lines.join('\n')}\n`;
@@ -40,16 +40,24 @@ for (const ch of 'result = value_199 + 1') {
 }
 ok(base.prompt.endsWith('\n'), 'stablePart ends at the line start');
 
-// The suffix: SUFFIX_CHARS unless a rate says less; never short of the next line; cut at a line end.
+// The suffix: SUFFIX_CHARS cut at a line's end; a smaller limit still keeps the next line.
 const mid = doc.indexOf('compute(value_100');
 const full = around(doc, mid).suffix;
 ok(full.length <= SUFFIX_CHARS && full.endsWith('\n'), `full suffix ${full.length} chars`);
-ok(suffixChars(null) === SUFFIX_CHARS && suffixChars(1e6) === SUFFIX_CHARS, 'no rate or a fast engine: the whole suffix');
-const slow = around(doc, mid, suffixChars(20)).suffix;
 const restAndNext = doc.slice(mid, doc.indexOf('\n', doc.indexOf('\n', mid) + 1) + 1);
-ok(slow === restAndNext, `a slow engine: the rest of the line and the next one (${JSON.stringify(slow)})`);
-ok(suffixChars(55) < suffixChars(200) && suffixChars(200) <= SUFFIX_CHARS, 'the suffix grows with the rate');
+ok(around(doc, mid, 0).suffix === restAndNext, 'limit 0: the rest of the line and the next one');
 ok(around(doc, doc.length - 3, 0).suffix === doc.slice(doc.length - 3), 'at the end of the file: what is left');
+
+// FimPolicy: FIM only where re-prefilling the suffix fits the budget, with hysteresis.
+const suffix = 'x'.repeat(600); // ≈ 200 tokens
+const p1 = new FimPolicy();
+ok(p1.fim(null, suffix) === false, 'no rate yet: not FIM');
+ok(p1.fim(55, suffix) === false, 'a slow engine (55 tok/s, a 200-token suffix takes 3.6 s): not FIM');
+ok(p1.fim(5000, suffix) === true, 'a fast one (40 ms): FIM');
+const edge = (200 / (SUFFIX_BUDGET_MS / 1000)); // the rate at which it takes the budget exactly
+ok(p1.fim(edge, suffix) === true && p1.fim(edge * 0.9, suffix) === true, 'near the limit it keeps its layout');
+ok(p1.fim(edge * 0.7, suffix) === false, 'well below it switches off');
+ok(p1.fim(edge, suffix) === false && p1.fim(edge * 1.5, suffix) === true, 'and on again only well above it');
 
 // PrefillRate: completions that prefilled ≥ 16 tokens, the mean of the last five.
 const r = new PrefillRate();
