@@ -5,8 +5,9 @@
 # wasm-bindgen-cli at the exact version Cargo.lock pins, wasm-pack, and the npm packages of
 # package-lock.json (esbuild, CodeMirror, playwright-core, wllama). With `web`: all that plus
 # Chromium + ChromeDriver for the browser tests (WebGPU on SwiftShader). With `fuzz`: the nightly
-# pinned in fuzz/rust-toolchain.toml and cargo-fuzz (the fuzz targets; `make test-fuzz`).
-# Usage: scripts/setup.sh [wasm|web|fuzz]
+# pinned in fuzz/rust-toolchain.toml and cargo-fuzz (the fuzz targets; `make test-fuzz`). With
+# `bench`: llama-cpp-python for the benchmarks that run llama.cpp beside hearth.
+# Usage: scripts/setup.sh [wasm|web|fuzz|bench]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -19,6 +20,15 @@ if [ "${1:-}" = fuzz ]; then
   if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "installing cargo-fuzz 0.13.2 (a few minutes, once) ..." >&2
     cargo install --quiet --locked cargo-fuzz --version 0.13.2
+  fi
+  exit 0
+fi
+if [ "${1:-}" = bench ]; then
+  # The llama.cpp side of the benchmarks (benches/llamacpp_bench.py, llamacpp_drift.py,
+  # fim_bench.py): llama-cpp-python built here with the CPU's own kernels (several minutes, once).
+  if ! python3 -c 'import llama_cpp, numpy' 2>/dev/null; then
+    echo "building llama-cpp-python 0.3.36 (several minutes, once) ..." >&2
+    CMAKE_ARGS="-DGGML_NATIVE=ON" python3 -m pip install --quiet llama-cpp-python==0.3.36 numpy
   fi
   exit 0
 fi
