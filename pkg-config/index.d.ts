@@ -78,7 +78,7 @@ export interface CompletionRequest {
    *  before the cursor alone and `suffix` only ends the suggestion (line and block rules, the
    *  repeat check), so a keystroke never prefills the suffix again. The app asks for it where the
    *  engine's measured prefill rate cannot re-prefill the suffix within 300 ms (www/context.js
-   *  `FimPolicy`); Qwen2.5-Coder-0.5B scores 67% pass@1 without the suffix against 64% with it on
+   *  `FimPolicy`); Qwen2.5-Coder-0.5B scores 67% pass@1 without the suffix against 65% with it on
    *  the README's single-line FIM benchmark, 49% with the suffix cut to one line. */
   fim?: boolean;
   /** Token limits on each side, cut at line boundaries (defaults 1024 and 256). */
