@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync, readdirSync, statSync, mkdirSync } from 'node:fs';
 import { join, relative, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relaxedSimd } from '../pkg-config/local.js'; // the service worker runs the package's probe
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = process.argv[2] || join(root, 'dist');
@@ -39,6 +40,7 @@ const hash = createHash('sha256');
 for (const f of files) hash.update(f).update(readFileSync(join(out, f)));
 const version = hash.digest('hex').slice(0, 12);
 const assets = ['./', ...files.map((f) => `./${f}`)];
-const sw = readFileSync(join(root, 'www/sw.js'), 'utf8').replace('__VERSION__', version).replace('__ASSETS__', JSON.stringify(assets, null, 2));
+const sw = readFileSync(join(root, 'www/sw.js'), 'utf8').replace('__VERSION__', version).replace('__ASSETS__', JSON.stringify(assets, null, 2))
+  .replace('__RELAXED_SIMD__', relaxedSimd.toString());
 writeFileSync(join(out, 'sw.js'), sw);
 console.error(`built ${relative(root, out) || out}: ${files.length} files, shell version ${version}`);

@@ -1,7 +1,7 @@
 // The service worker: precaches the app shell (HTML, JS, wasm, icons) under a versioned cache
 // and serves it offline. The model weights are never cached here: they live in IndexedDB
 // (src/store.rs), and requests under models/ always go to the network.
-// VERSION and ASSETS are filled in by scripts/build-app.mjs.
+// VERSION, ASSETS and the relaxed-SIMD probe are filled in by scripts/build-app.mjs.
 const VERSION = '__VERSION__';
 const ASSETS = __ASSETS__;
 const CACHE = `hearth-shell-${VERSION}`;
@@ -14,16 +14,8 @@ const WEBGPU_ONLY = ASSETS.filter((a) => a.endsWith('/hearth_bg.wasm'));
 const RELAXED = ASSETS.filter((a) => a.endsWith('_relaxed_bg.wasm'));
 const SIMD128 = ASSETS.filter((a) => /\/hearth_cpu(_threads)?_bg\.wasm$/.test(a));
 
-/** pkg/local.js's probe: a function of one `i32x4.relaxed_dot_i8x16_i7x16_add_s` validates. */
-function relaxedSimd() {
-  const c = [0xfd, 0x0c, ...new Array(16).fill(0)];
-  const body = [0, ...c, ...c, ...c, 0xfd, 0x93, 0x02, 0x0b];
-  try {
-    return WebAssembly.validate(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body]));
-  } catch {
-    return false;
-  }
-}
+/** The package's own probe (pkg-config/local.js `relaxedSimd`), put here by scripts/build-app.mjs. */
+const relaxedSimd = (__RELAXED_SIMD__);
 
 async function hardwareWebGpu() {
   try {
