@@ -123,10 +123,34 @@ pub fn matmul_on(path: Path, kind: QuantKind, w: &[u8], rows: usize, x: &Q8Acts,
     unsafe { imp::matmul_rows(kind, w, rows, x, y) }
 }
 
-/// The loop every build shares; `Decoded`, `decode`, `block_dot`, `izero`, `reduce4`, `madd`,
-/// `zero` and `total` are the platform's. Each row is decoded once into `wq` (its blocks' integer
-/// values), `wd` / `wm` (their d and m, padded with 0 to groups of 4); then every token's dot with
-/// it runs with its accumulators in registers, 4 blocks at a time.
+/// The formats whose 32-weight blocks start with their f16 d (and Q4_1's f16 m): one (d, m) a
+/// block, converted for a whole row at once by the platform's `scales` (4 blocks a vector in wasm).
+fn one_scale(kind: QuantKind) -> bool {
+    matches!(kind, QuantKind::Q4_0 | QuantKind::Q4_1 | QuantKind::Q8_0 | QuantKind::Q5_0)
+}
+
+/// Block i's (d, m) of a `one_scale` row into `wd[i]`, `wm[i]`, from block `from` on: the values
+/// `decode` gives (Q4_0's m = −8d, Q5_0's −16d, Q8_0's 0).
+#[allow(dead_code)] // each build uses it for all blocks or only the last few
+fn scales_from(kind: QuantKind, row: &[u8], from: usize, wd: &mut [f32], wm: &mut [f32]) {
+    use crate::quant::{f16_to_f32, le_u16};
+    let bb = kind.block_bytes();
+    for (i, block) in row.chunks_exact(bb).enumerate().skip(from) {
+        let d = f16_to_f32(le_u16(block, 0));
+        wd[i] = d;
+        wm[i] = match kind {
+            QuantKind::Q4_0 => -8.0 * d,
+            QuantKind::Q4_1 => f16_to_f32(le_u16(block, 2)),
+            QuantKind::Q5_0 => -16.0 * d,
+            _ => 0.0,
+        };
+    }
+}
+
+/// The loop every build shares; `Decoded`, `decode`, `scales`, `block_dot`, `izero`, `reduce4`,
+/// `madd`, `zero` and `total` are the platform's. Each row is decoded once into `wq` (its blocks'
+/// integer values), `wd` / `wm` (their d and m, padded with 0 to groups of 4); then every token's
+/// dot with it runs with its accumulators in registers, 4 blocks at a time.
 macro_rules! matmul_rows_body {
     ($kind:ident, $w:ident, $rows:ident, $x:ident, $y:ident) => {{
         let (kind, w, rows, x, y) = ($kind, $w, $rows, $x, $y);
@@ -141,12 +165,20 @@ macro_rules! matmul_rows_body {
         let (mut wd, mut wm) = (vec![0f32; np], vec![0f32; np]); // the row's d, m a block
         for r in 0..rows {
             wq.clear();
-            for (i, block) in w[r * row_bytes..(r + 1) * row_bytes].chunks_exact(bb).enumerate() {
-                for j in 0..subs {
-                    let (d, m, v) = decode(kind, block, j);
-                    wq.push(v);
-                    wd[i * subs + j] = d;
-                    wm[i * subs + j] = m;
+            let row = &w[r * row_bytes..(r + 1) * row_bytes];
+            if one_scale(kind) {
+                for block in row.chunks_exact(bb) {
+                    wq.push(decode(kind, block, 0).2);
+                }
+                scales(kind, row, &mut wd, &mut wm);
+            } else {
+                for (i, block) in row.chunks_exact(bb).enumerate() {
+                    for j in 0..subs {
+                        let (d, m, v) = decode(kind, block, j);
+                        wq.push(v);
+                        wd[i * subs + j] = d;
+                        wm[i * subs + j] = m;
+                    }
                 }
             }
             for t in 0..n_tok {
@@ -202,7 +234,7 @@ mod imp;
 
 #[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
 mod imp {
-    use super::{Q8Acts, QuantKind, QK};
+    use super::{one_scale, Q8Acts, QuantKind, QK};
 
     type Acc = [f32; 4];
     type Ints = [i32; 4];
@@ -222,6 +254,11 @@ mod imp {
     #[inline(always)]
     fn izero() -> Ints {
         [0; 4]
+    }
+
+    #[inline(always)]
+    fn scales(kind: QuantKind, row: &[u8], wd: &mut [f32], wm: &mut [f32]) {
+        super::scales_from(kind, row, 0, wd, wm)
     }
 
     #[inline(always)]

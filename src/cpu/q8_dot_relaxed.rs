@@ -11,8 +11,8 @@
 //! Each block's sum is the exact integer the simd128 build sums, and the f32 steps are the shared
 //! ones (`q8_dot_simd128.rs`): the same bits (tests/cpu_web.rs checks them against each other).
 
-use super::imp::{bytes, fmadd, izero, madd, reduce4, total, zero, Ints};
-use super::{Q8Acts, QuantKind, QK};
+use super::imp::{bytes, fmadd, izero, madd, reduce4, scales, total, zero, Ints};
+use super::{one_scale, Q8Acts, QuantKind, QK};
 use core::arch::wasm32::*;
 
 /// The sub-block's 32 bytes (16 a vector) and, for Q6_K, i32x4(sa, sb, 0, 0).

@@ -2,7 +2,7 @@
 //! `i32x4.dot_i16x8_s` over i16 weights and activations (SSE2's `pmaddwd`, `q8_dot_sse2.rs`), the
 //! f32 steps as `q8_dot.rs` defines them for every build.
 
-use super::{Q8Acts, QuantKind, QK};
+use super::{one_scale, Q8Acts, QuantKind, QK};
 use crate::quant::{f16_to_f32, le_u16, le_u32};
 use core::arch::wasm32::*;
 
@@ -34,6 +34,46 @@ pub(super) fn izero() -> Ints {
 #[target_feature(enable = "simd128")]
 fn widen_u8(lo: v128, hi: v128) -> Decoded {
     [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo), u16x8_extend_low_u8x16(hi), u16x8_extend_high_u8x16(hi)]
+}
+
+/// f16 → f32 of the low 16 bits of each lane, exact for every value: `f16_to_f32`'s steps.
+#[inline]
+#[target_feature(enable = "simd128")]
+fn f16x4(h: v128) -> v128 {
+    let em = i32x4_shl(v128_and(h, u32x4_splat(0x7FFF)), 13);
+    let normal = f32x4_mul(em, f32x4_splat(f32::from_bits(0x7780_0000)));
+    let special = u32x4_ge(em, u32x4_splat(0x7C00 << 13)); // Inf, NaN: all-ones exponent
+    let v = v128_bitselect(v128_or(em, u32x4_splat(0x7F80_0000)), normal, special);
+    v128_or(v, i32x4_shl(v128_and(h, u32x4_splat(0x8000)), 16))
+}
+
+/// Block i's (d, m) of a `one_scale` row into `wd[i]`, `wm[i]`: 4 blocks' leading 4 bytes
+/// gathered into one vector, their f16 converted together (`scales_from`'s values; a scalar f16
+/// conversion a block was a third of Q4_1's decode).
+#[inline]
+#[target_feature(enable = "simd128")]
+pub(super) fn scales(kind: QuantKind, row: &[u8], wd: &mut [f32], wm: &mut [f32]) {
+    let bb = kind.block_bytes();
+    let nb = row.len() / bb;
+    let (wd4, wm4) = (wd[..nb].chunks_exact_mut(4), wm[..nb].chunks_exact_mut(4));
+    let done = wd4.len() * 4;
+    for (i, (d4, m4)) in wd4.zip(wm4).enumerate() {
+        let at = 4 * i * bb;
+        let h = u32x4(le_u32(row, at), le_u32(row, at + bb), le_u32(row, at + 2 * bb), le_u32(row, at + 3 * bb));
+        let d = f16x4(v128_and(h, u32x4_splat(0xFFFF)));
+        let m = match kind {
+            QuantKind::Q4_0 => f32x4_mul(f32x4_splat(-8.0), d),
+            QuantKind::Q4_1 => f16x4(u32x4_shr(h, 16)),
+            QuantKind::Q5_0 => f32x4_mul(f32x4_splat(-16.0), d),
+            _ => f32x4_splat(0.0),
+        };
+        // SAFETY: chunks of 4 f32; v128_store takes unaligned addresses.
+        unsafe {
+            v128_store(d4.as_mut_ptr() as *mut v128, d);
+            v128_store(m4.as_mut_ptr() as *mut v128, m);
+        }
+    }
+    super::scales_from(kind, row, done, wd, wm);
 }
 
 /// Bytes `at..at + 16` of `block` (checked).

@@ -2,7 +2,7 @@
 //! `q8_dot_simd128.rs` — `_mm_madd_epi16` is `i32x4.dot_i16x8_s` — at SIMD speed; with the
 //! f32 steps `q8_dot.rs` defines, native runs (tests, the CLI, benchmarks) compute the browser's bits.
 
-use super::{Q8Acts, QuantKind, QK};
+use super::{one_scale, Q8Acts, QuantKind, QK};
 use crate::quant::{f16_to_f32, le_u16, le_u32};
 use core::arch::x86_64::*;
 
@@ -27,6 +27,12 @@ fn izero() -> Ints {
 /// Lengths as `matmul` checks them (SSE2 is part of x86_64).
 pub unsafe fn matmul_rows(k: QuantKind, w: &[u8], rows: usize, x: &Q8Acts, y: &mut [f32]) {
     per_format!(k, w, rows, x, y)
+}
+
+/// The row's (d, m) a block (`scales_from`, scalar: native speed matters less than the browser's).
+#[inline(always)]
+fn scales(kind: QuantKind, row: &[u8], wd: &mut [f32], wm: &mut [f32]) {
+    super::scales_from(kind, row, 0, wd, wm)
 }
 
 /// Bytes `at..at + 16` of `block` (checked).
