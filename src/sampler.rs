@@ -80,13 +80,7 @@ impl Sampler {
         if c.temperature <= 0.0 {
             return argmax(logits);
         }
-        let mut cand: Vec<(u32, f32)> = logits.iter().enumerate().map(|(i, &l)| (i as u32, l / c.temperature)).collect();
-        let by_logit = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if c.top_k > 0 && c.top_k < cand.len() {
-            cand.select_nth_unstable_by(c.top_k - 1, by_logit);
-            cand.truncate(c.top_k);
-        }
-        cand.sort_unstable_by(by_logit);
+        let cand = candidates(logits, c.temperature, c.top_k);
         let max = cand[0].1;
         let mut probs: Vec<f64> = cand.iter().map(|&(_, l)| ((l - max) as f64).exp()).collect();
         let total: f64 = probs.iter().sum();
@@ -113,6 +107,53 @@ impl Sampler {
     }
 }
 
+/// A candidate token (id, logit / temperature), ordered best first: higher logit, then lower id.
+#[derive(Clone, Copy)]
+struct Cand(u32, f32);
+
+impl Ord for Cand {
+    /// `Less` = better: a max-heap of `Cand` keeps its worst on top.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.1.total_cmp(&self.1).then(self.0.cmp(&other.0))
+    }
+}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Cand {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+impl Eq for Cand {}
+
+/// The `top_k` best tokens (all if 0 or more than the vocabulary), best first, as (id, logit /
+/// temperature). One pass with a heap of k: a token worse than the k-th so far costs one
+/// comparison, where a selection over the whole vocabulary (49152–151936) built and moved a pair
+/// a token, every step of a sampled completion.
+fn candidates(logits: &[f32], temperature: f32, top_k: usize) -> Vec<(u32, f32)> {
+    let all = logits.iter().enumerate().map(|(i, &l)| Cand(i as u32, l / temperature));
+    let mut cand = if top_k == 0 || top_k >= logits.len() {
+        all.collect::<Vec<_>>()
+    } else {
+        let mut heap = std::collections::BinaryHeap::with_capacity(top_k);
+        for c in all {
+            if heap.len() < top_k {
+                heap.push(c);
+            } else if let Some(mut worst) = heap.peek_mut() {
+                if c < *worst {
+                    *worst = c;
+                }
+            }
+        }
+        heap.into_vec()
+    };
+    cand.sort_unstable();
+    cand.into_iter().map(|Cand(i, l)| (i, l)).collect()
+}
+
 /// Index of the largest logit; ties go to the lowest id.
 pub fn argmax(logits: &[f32]) -> u32 {
     let mut best = 0;
@@ -122,4 +163,23 @@ pub fn argmax(logits: &[f32]) -> u32 {
         }
     }
     best as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::candidates;
+
+    /// The heap's top k are the full sort's first k, in the same order, ties (by id) included.
+    #[test]
+    fn top_k_candidates_are_the_sorted_vocabularys_first() {
+        let mut rng = super::Rng::new(3);
+        let logits: Vec<f32> = (0..5000).map(|_| (rng.next_f64() * 40.0).round() as f32 / 4.0 - 5.0).collect();
+        let full = candidates(&logits, 0.7, 0);
+        let mut want: Vec<(u32, f32)> = logits.iter().enumerate().map(|(i, &l)| (i as u32, l / 0.7)).collect();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(full, want);
+        for k in [1, 2, 40, 333, 4999, 5000, 9000] {
+            assert_eq!(candidates(&logits, 0.7, k), want[..k.min(5000)], "k = {k}");
+        }
+    }
 }

@@ -72,6 +72,11 @@ fn q8_dot_q6_k_matches_reference() {
 }
 
 #[test]
+fn q8_acts_quantize_as_specified() {
+    cpu_checks::q8_acts_quantize_as_specified(&log);
+}
+
+#[test]
 fn attention_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }

@@ -46,6 +46,11 @@ fn q8_dot_relaxed_gives_the_simd128_bits() {
 const EXACT: CpuOptions = CpuOptions { numerics: Numerics::Exact, threads: 1 };
 
 #[wasm_bindgen_test]
+fn q8_acts_simd128_quantize_as_specified() {
+    cpu_checks::q8_acts_quantize_as_specified(&log);
+}
+
+#[wasm_bindgen_test]
 fn attention_simd128_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }

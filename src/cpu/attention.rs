@@ -3,7 +3,7 @@
 //! of values in wasm `simd128` (plain loops natively). Twin: `reference::attention`, held to it by
 //! `tests/cpu.rs` (and `tests/cpu_web.rs` for the SIMD build).
 
-use super::pool::Pool;
+use super::pool::{padded, unpad, Pool};
 use crate::reference::AttentionShape;
 
 /// Work (multiply-adds) below which `forward_on` stays on one thread: a decode step's attention
@@ -42,8 +42,9 @@ pub fn forward(q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -
     assert!(hd.is_multiple_of(4) && q.len() == t * heads * hd && keys.len() >= kv_heads * capacity * hd && values.len() == keys.len() && pos + t <= capacity);
     let group = heads / kv_heads;
     let scale = 1.0 / (hd as f32).sqrt();
-    let mut out = vec![0f32; q.len()];
-    let mut scores = vec![0f32; pos + t];
+    // written at every key and head, by each thread for its heads: off other threads' lines
+    let (mut out_buf, mut scores_buf) = (padded(q.len()), padded(pos + t));
+    let (out, scores) = (unpad(&mut out_buf), unpad(&mut scores_buf));
     for ti in 0..t {
         let n_keys = pos + ti + 1;
         for h in 0..heads {
@@ -54,7 +55,7 @@ pub fn forward(q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -
             unsafe { imp::head(qr, &keys[base..base + n_keys * hd], &values[base..base + n_keys * hd], scale, &mut scores[..n_keys], o) };
         }
     }
-    out
+    out.to_vec()
 }
 
 /// exp(x) for the softmax's x = score − max ≤ 0: Cephes' `expf` (x = n·ln2 + r, |r| ≤ ln2/2, a

@@ -170,8 +170,7 @@ impl CpuLlama {
             x.iter_mut().zip(&o).for_each(|(a, b)| *a += b);
             let h = rms_norm(&x, &layer.ffn_norm, c.rms_eps);
             let h = Input::new(&h, n_embd, self.numerics);
-            let [gate, up] = CpuMatrix::forward_many([&layer.w_gate, &layer.w_up], &h, pool);
-            let act: Vec<f32> = gate.iter().zip(&up).map(|(&g, &u)| g / (1.0 + (-g).exp()) * u).collect();
+            let act = CpuMatrix::swiglu(&layer.w_gate, &layer.w_up, &h, pool); // (t, n_ff)
             let down = layer.w_down.forward(&Input::new(&act, c.n_ff, self.numerics), pool);
             x.iter_mut().zip(&down).for_each(|(a, b)| *a += b);
         }

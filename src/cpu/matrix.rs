@@ -113,6 +113,26 @@ impl CpuMatrix {
         std::array::from_fn(|i| std::mem::take(&mut ys[i]))
     }
 
+    /// SwiGLU's input to the down projection: silu(x · Gᵀ) ∘ (x · Uᵀ) (n_tok, gate.rows), each task
+    /// computing the same rows of both matrices and their product, so the activation is split over
+    /// the threads with the matmuls (it was a serial step between them: an exp per element).
+    pub fn swiglu(gate: &CpuMatrix, up: &CpuMatrix, input: &Input<'_>, pool: &Pool) -> Vec<f32> {
+        let n_tok = input.x.len() / gate.cols;
+        pool.rows(gate.rows, n_tok, |r, out| {
+            let mut g_buf = super::pool::padded(out.len());
+            let g = super::pool::unpad(&mut g_buf); // (n_tok, r.len())
+            gate.rows_into(input, r.clone(), g);
+            up.rows_into(input, r.clone(), out);
+            for (gt, ut) in g.chunks_exact(r.len()).zip(out.chunks_exact_mut(r.len())) {
+                for (i, (&g, u)) in gt.iter().zip(ut.iter_mut()).enumerate() {
+                    let g = g + gate.bias.as_ref().map_or(0.0, |b| b[r.start + i]);
+                    let uv = *u + up.bias.as_ref().map_or(0.0, |b| b[r.start + i]);
+                    *u = g / (1.0 + (-g).exp()) * uv;
+                }
+            }
+        })
+    }
+
     /// Rows `r` of x · Wᵀ into `out` (n_tok, r.len()), without the bias.
     fn rows_into(&self, input: &Input<'_>, r: Range<usize>, out: &mut [f32]) {
         let (x, cols) = (input.x, self.cols);

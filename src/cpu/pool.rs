@@ -16,6 +16,9 @@ use std::sync::Arc;
 const MIN_ROWS: usize = 64;
 /// Ranges per thread, so that a late thread's share can be taken by the others.
 const RANGES_PER_THREAD: usize = 4;
+/// Rows per range at most: a big matrix (the output projection's 49152–151936 rows) in ranges of
+/// a few hundred microseconds, not a quarter of a thread's share, so that the threads finish together.
+const MAX_ROWS: usize = 512;
 
 /// A request for more threads gets this many (no unbounded thread creation from an option).
 const MAX_THREADS: usize = 64;
@@ -130,25 +133,42 @@ impl Pool {
                 y
             }).collect();
         }
-        let len = total.div_ceil(self.threads * RANGES_PER_THREAD).max(MIN_ROWS);
+        let len = total.div_ceil(self.threads * RANGES_PER_THREAD).clamp(MIN_ROWS, MAX_ROWS);
         let tasks: Vec<(usize, Range<usize>)> = sizes.iter().enumerate()
             .flat_map(|(m, &rows)| (0..rows).step_by(len).map(move |s| (m, s..(s + len).min(rows))))
             .collect();
         let parts = self.map(tasks.len(), |i| {
             let (m, r) = &tasks[i];
-            let mut out = vec![0f32; n_tok * r.len()];
-            f(*m, r.clone(), &mut out);
+            let mut out = padded(n_tok * r.len());
+            f(*m, r.clone(), unpad(&mut out));
             out
         });
         let mut ys: Vec<Vec<f32>> = sizes.iter().map(|&rows| vec![0f32; n_tok * rows]).collect();
         for ((m, r), part) in tasks.iter().zip(&parts) {
             let rows = sizes[*m];
-            for (t, src) in part.chunks_exact(r.len()).enumerate() {
+            for (t, src) in part[PAD..part.len() - PAD].chunks_exact(r.len()).enumerate() {
                 ys[*m][t * rows + r.start..t * rows + r.end].copy_from_slice(src);
             }
         }
         ys
     }
+}
+
+/// Floats of padding at both ends of `padded` buffers: a cache line.
+pub const PAD: usize = 16;
+
+/// A zeroed buffer for n floats that a task writes while another thread writes its own: 64 bytes
+/// unused at each end, so that the two never share a cache line (the wasm threads build has one
+/// heap, where buffers allocated side by side by two threads did, and writes moved the line
+/// between cores at every step). The n floats are `unpad(&mut buf)`.
+pub fn padded(n: usize) -> Vec<f32> {
+    vec![0f32; n + 2 * PAD]
+}
+
+/// The n floats of a `padded(n)` buffer.
+pub fn unpad(buf: &mut [f32]) -> &mut [f32] {
+    let n = buf.len() - 2 * PAD;
+    &mut buf[PAD..PAD + n]
 }
 
 /// `Pool::map`'s results, written by the team's threads.

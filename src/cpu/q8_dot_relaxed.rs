@@ -25,6 +25,26 @@ pub unsafe fn matmul_rows(k: QuantKind, w: &[u8], rows: usize, x: &Q8Acts, y: &m
     per_format!(k, w, rows, x, y)
 }
 
+/// The relaxed dot's activation operands from q (`Q8Acts`): q as i8, max(q, 0), max(−q, 0), 16 a vector.
+///
+/// # Safety
+/// Equal lengths, a multiple of 16 (checked); the engine supports relaxed-SIMD.
+#[target_feature(enable = "simd128,relaxed-simd")]
+pub unsafe fn signed_parts(q: &[i16], q8: &mut [i8], pos: &mut [i8], neg: &mut [i8]) {
+    assert!(q.len().is_multiple_of(16) && q8.len() == q.len() && pos.len() == q.len() && neg.len() == q.len());
+    let z = i8x16_splat(0);
+    for i in (0..q.len()).step_by(16) {
+        // SAFETY: i + 16 ≤ len for all four (asserted); unaligned loads and stores are allowed.
+        unsafe {
+            let p = q.as_ptr().add(i) as *const v128;
+            let b = i8x16_narrow_i16x8(v128_load(p), v128_load(p.add(1))); // |q| ≤ 127: exact
+            v128_store(q8.as_mut_ptr().add(i) as *mut v128, b);
+            v128_store(pos.as_mut_ptr().add(i) as *mut v128, i8x16_max(b, z));
+            v128_store(neg.as_mut_ptr().add(i) as *mut v128, i8x16_max(i8x16_neg(b), z));
+        }
+    }
+}
+
 /// (d, m) and the bytes the relaxed dot takes: as stored, Q6_K's less 32.
 #[inline]
 #[target_feature(enable = "simd128,relaxed-simd")]

@@ -36,6 +36,32 @@ fn widen_u8(lo: v128, hi: v128) -> Decoded {
     [u16x8_extend_low_u8x16(lo), u16x8_extend_high_u8x16(lo), u16x8_extend_low_u8x16(hi), u16x8_extend_high_u8x16(hi)]
 }
 
+/// One block of activations to 8 bits, `quantize_block_scalar`'s values 8 lanes at a time: the
+/// largest |x| (NaN passed over, as f32::max does), q = round-half-even(x / d) clamped to ±127.
+///
+/// # Safety
+/// `xb` and `qb` hold 32 values (checked); the engine supports SIMD.
+#[target_feature(enable = "simd128")]
+pub unsafe fn quantize_block(xb: &[f32], qb: &mut [i16]) -> (f32, i32) {
+    let (xb, qb) = (&xb[..QK], &mut qb[..QK]);
+    let v: [v128; 8] = core::array::from_fn(|i| load4(&xb[4 * i..]));
+    let m = v.iter().fold(f32x4_splat(0.0), |m, &v| f32x4_pmax(m, f32x4_abs(v)));
+    let amax = (0f32.max(f32x4_extract_lane::<0>(m)).max(f32x4_extract_lane::<1>(m))).max(f32x4_extract_lane::<2>(m)).max(f32x4_extract_lane::<3>(m));
+    let scale = amax / 127.0;
+    let inv = f32x4_splat(if scale > 0.0 { 1.0 / scale } else { 0.0 });
+    let (lo, hi) = (i32x4_splat(-127), i32x4_splat(127));
+    let q = |v: v128| i32x4_min(i32x4_max(i32x4_trunc_sat_f32x4(f32x4_nearest(f32x4_mul(v, inv))), lo), hi);
+    let mut total = i32x4_splat(0);
+    for (i, pair) in v.chunks_exact(2).enumerate() {
+        let (a, b) = (q(pair[0]), q(pair[1]));
+        total = i32x4_add(total, i32x4_add(a, b));
+        // SAFETY: 8 i16 at 8i of 32; v128_store takes unaligned addresses.
+        unsafe { v128_store(qb.as_mut_ptr().add(8 * i) as *mut v128, i16x8_narrow_i32x4(a, b)) };
+    }
+    let s = i32x4_extract_lane::<0>(total) + i32x4_extract_lane::<1>(total) + i32x4_extract_lane::<2>(total) + i32x4_extract_lane::<3>(total);
+    (scale, s)
+}
+
 /// f16 → f32 of the low 16 bits of each lane, exact for every value: `f16_to_f32`'s steps.
 #[inline]
 #[target_feature(enable = "simd128")]

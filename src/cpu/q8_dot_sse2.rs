@@ -35,6 +35,14 @@ fn scales(kind: QuantKind, row: &[u8], wd: &mut [f32], wm: &mut [f32]) {
     super::scales_from(kind, row, 0, wd, wm)
 }
 
+/// One block of activations to 8 bits (`quantize_block_scalar`).
+///
+/// # Safety
+/// None needed; `unsafe` only to share the wasm build's signature.
+pub unsafe fn quantize_block(xb: &[f32], qb: &mut [i16]) -> (f32, i32) {
+    super::quantize_block_scalar(xb, qb)
+}
+
 /// Bytes `at..at + 16` of `block` (checked).
 #[inline(always)]
 fn load16(block: &[u8], at: usize) -> __m128i {

@@ -159,6 +159,35 @@ pub fn q8_dot_matches_reference(kind: QuantKind, log: &dyn Fn(String)) -> (f64, 
     (worst_twin, worst_exact)
 }
 
+/// `Q8Acts::new` quantizes as specified (what the SIMD builds must reproduce): per 32-wide block
+/// d = max|x| / 127, q = round-half-even(x · (1/d)) clamped to ±127, 0 for a block of zeros, sum = d·Σq;
+/// blocks with exact ties, zeros, one huge value and random values, over several tokens.
+pub fn q8_acts_quantize_as_specified(log: &dyn Fn(String)) {
+    let mut rng = Rng(41);
+    let cols = 96;
+    let mut x: Vec<f32> = (0..4 * cols).map(|_| rng.f32(-2.0, 2.0)).collect();
+    x[..32].copy_from_slice(&std::array::from_fn::<f32, 32, _>(|i| [127.0, 2.5, -3.5, 0.5, -0.5, 1.5, -126.5, 126.5][i % 8]));
+    x[32..64].fill(0.0);
+    x[100] = 1e30;
+    let acts = q8_dot::Q8Acts::new(&x, cols);
+    let (nb, np) = (cols / 32, acts.nb_padded());
+    for (i, xb) in x.chunks_exact(32).enumerate() {
+        let amax = xb.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let d = amax / 127.0;
+        let inv = if d > 0.0 { 1.0 / d } else { 0.0 };
+        let want: Vec<i16> = xb.iter().map(|&v| (v * inv).round_ties_even().clamp(-127.0, 127.0) as i16).collect();
+        let at = (i / nb) * np + i % nb;
+        let got = &acts.q[i * 32..(i + 1) * 32];
+        assert_eq!(got, &want[..], "block {i}: q");
+        assert_eq!(acts.d[at].to_bits(), d.to_bits(), "block {i}: d");
+        let qsum: i32 = got.iter().map(|&v| v as i32).sum();
+        assert_eq!(acts.sum[at].to_bits(), (d * qsum as f32).to_bits(), "block {i}: sum");
+    }
+    assert_eq!(&acts.q[..8], &[127, 2, -4, 0, 0, 2, -126, 126], "ties round to even");
+    assert!(acts.q[32..64].iter().all(|&v| v == 0) && acts.d[1] == 0.0, "a block of zeros");
+    log(format!("Q8Acts: {} blocks quantized as specified", x.len() / 32));
+}
+
 /// `cpu::attention::forward` at SmolLM2's head shape (9 heads over 3 KV heads of 64) and
 /// Qwen2.5-Coder's (14 over 2): decode at a short and a long context, and prefill, with key
 /// counts that are and are not multiples of 4 (the kernel takes 4 keys at a time).
