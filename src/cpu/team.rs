@@ -19,11 +19,18 @@ use web_time::Instant;
 const SPIN: u32 = 1 << 15;
 /// Regions measured before the leader decides whether its helpers pay (see `Lead`).
 const WINDOW: u32 = 64;
-/// Regions then run by the leader alone when they did not, before it measures again.
+/// Regions then run by the leader alone when they did not, before it measures again; doubled
+/// each time they again did not (a window with a preempted helper costs the leader its stalls),
+/// up to `SOLO << MAX_BACKOFF` (≈ 100 SmolLM2 tokens), and back to `SOLO` once they pay.
 const SOLO: u32 = 1024;
+const MAX_BACKOFF: u32 = 4;
 /// The helpers pay when a region with them takes at most this share of what the leader alone
 /// would have taken.
-const PAYS: f64 = 0.95;
+const PAYS: f64 = 1.0;
+/// A window is judged at once when its regions have already lost this much against the leader
+/// alone (seconds): one helper preempted while it holds a task stalls the leader for a time slice
+/// (milliseconds), and a whole window of such stalls cost more than the helpers ever gave back.
+const LOSS_MAX: f64 = 0.002;
 /// Tasks in one region at most (16 bits of the cursor).
 pub const MAX_TASKS: usize = 0xffff;
 
@@ -62,14 +69,17 @@ pub struct Team {
 /// preempted now and then while it holds a task, and the leader waits for it: on a loaded
 /// machine the team can be slower than the leader alone (measured here: 0.8× at 2 threads with
 /// the other core busy). So the leader times its regions against its own pace (its tasks' mean
-/// time × the region's tasks), and when the helpers did not pay over a window of regions they
-/// took part in, it runs alone for a while, then measures again.
+/// time × the region's tasks), and when the helpers did not pay over a window of regions, or
+/// missed a quarter of them, it runs alone for a while (longer each time in a row), then
+/// measures again.
 #[derive(Default)]
 struct Lead {
     regions: u32,
     with_team: f64,  // seconds the window's regions took
     alone_est: f64,  // seconds the leader alone would have taken
     solo_left: u32,  // regions still to run alone
+    backoff: u32,    // windows in a row that did not pay, at most MAX_BACKOFF
+    missed: u32,     // regions of the window the helpers took no task of
 }
 
 impl Team {
@@ -166,18 +176,27 @@ impl Team {
         if self.panicked.load(SeqCst) {
             panic!("a CPU backend task panicked on a helper thread");
         }
-        // Only regions the helpers took part in say what they are worth: one they missed (asleep
-        // after a long gap) cost the leader nothing but the publishing.
+        // Regions the helpers took part in say what they are worth against the leader's pace; one
+        // they missed (asleep after a long gap, or not scheduled) cost the leader nothing but the
+        // publishing, but helpers that miss many are spinning on a core shared with other work
+        // and slow the leader down instead (measured: one core busy, 58% of regions missed, the
+        // leader's own work 10% slower than alone).
         if ran > 0 && ran < n {
             lead.with_team += (t2 - t0).as_secs_f64();
             lead.alone_est += (t1 - t0).as_secs_f64() / ran as f64 * n as f64;
             lead.regions += 1;
+        } else if ran == n {
+            lead.missed += 1;
         }
-        if lead.regions >= WINDOW {
-            if lead.with_team > PAYS * lead.alone_est {
-                lead.solo_left = SOLO;
-            }
-            *lead = Lead { solo_left: lead.solo_left, ..Lead::default() };
+        let lost = lead.with_team > PAYS * lead.alone_est;
+        if lead.regions + lead.missed >= WINDOW || lead.with_team > PAYS * lead.alone_est + LOSS_MAX {
+            let backoff = if lost || lead.missed * 4 > lead.regions + lead.missed {
+                lead.solo_left = SOLO << lead.backoff;
+                (lead.backoff + 1).min(MAX_BACKOFF)
+            } else {
+                0
+            };
+            *lead = Lead { solo_left: lead.solo_left, backoff, ..Lead::default() };
         }
     }
 
