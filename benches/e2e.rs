@@ -70,6 +70,14 @@ fn main() {
         }
         println!("| hearth (wgpu, {}) | {} | {:.2} | {:.1} | {:.1} | {:.0} |", gpu.adapter.split(" (").next().unwrap_or("?"), family.name(), r.0, r.1, r.2, r.3);
     }
+    if families.contains(&Family::Wide) {
+        // The wide GEMV with the norms and SwiGLU as kernels of their own, as before they were
+        // fused into it: what the fusion saves (or costs) on this adapter.
+        hearth::kernels::set_fused_inputs(false);
+        let r = run(&bytes, &gpu, &ids, Family::Wide);
+        hearth::kernels::set_fused_inputs(true);
+        println!("| hearth (wgpu, {}) | wide, norms and SwiGLU not fused | {:.2} | {:.1} | {:.1} | {:.0} |", gpu.adapter.split(" (").next().unwrap_or("?"), r.0, r.1, r.2, r.3);
+    }
 
     // llama.cpp on the same GGUF and ids, if installed.
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);

@@ -6,18 +6,22 @@
 //   fn block_weights(r, b, nb: u32) -> array<vec4<f32>, 8>  the 32 weights of row r's block b of nb
 // The narrow family (gemv.wgsl, gemv_q4_0.wgsl, …: one invocation, 32 rows) stays for software
 // adapters, whose "lanes" are a few CPU cores. Same storage layout as the narrow kernels.
+// Its input (shaders/inputs/: x as it is, RMS-normalised, or SwiGLU of a gate|up output) is
+// compiled in too; `input_begin` runs first, and the dot products read x through `xin`.
 // Bindings (group 0), in launch order, all read_write (see gemv.wgsl):
 //   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
-//   2 x:  array<vec4<f32>>  (1, cols / 4)
+//   2 x:  array<vec4<f32>>  (1, cols / 4), or (1, 2 · cols / 4) for SwiGLU
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
+//   (4 nw: array<vec4<f32>> (cols / 4) the norm's weight, inputs/norm.wgsl only; y and p follow)
 //   4 y:  array<f32>        (1, p[5]): this matrix writes columns p[6] .. p[6] + rows
-//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
+//   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset, eps bits]
 // Template values: workgroup_size (WG), lanes (LANES, a power of two dividing WG). No shader-f16;
 // WG ≤ 256 and WG × 4 bytes of workgroup memory, within WebGPU's default limits.
 
 @compute @workgroup_size({{ workgroup_size }})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    input_begin(li);
     let rows = p[0];
     let nb = p[1] / 32u;
     let lane = li % LANES;

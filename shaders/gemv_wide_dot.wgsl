@@ -1,16 +1,15 @@
-// gemv_wide_dot: what the two wide GEMVs share — their bindings (see gemv_wide.wgsl), shape
+// gemv_wide_dot: what the two wide GEMVs share — their first bindings (see gemv_wide.wgsl), shape
 // constants and workgroup memory, and one lane's share of a row's dot product: every LANES-th
 // 32-weight block of row r from `lane` on, so neighbouring lanes read neighbouring blocks and a
 // row's weights stream as whole contiguous lines. gemv_wide.wgsl adds the lanes with a
 // workgroup-memory tree, gemv_wide_subgroup.wgsl with subgroup shuffles. Compiled after the
-// format's decode (shaders/blocks/<format>.wgsl: block_weights), before the entry point.
+// format's decode (shaders/blocks/<format>.wgsl: block_weights) and the input (shaders/inputs/:
+// xin, which also declares y and p), before the entry point.
 // Template values: workgroup_size (WG), lanes (LANES, a power of two dividing WG).
 
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<u32>;
 @group(0) @binding(2) var<storage, read_write> x: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-@group(0) @binding(5) var<storage, read_write> p: array<u32>;
 
 const WG: u32 = {{ workgroup_size }}u;
 const LANES: u32 = {{ lanes }}u;
@@ -23,8 +22,8 @@ fn lane_dot(r: u32, lane: u32, lanes: u32, nb: u32) -> f32 {
     for (var b = lane; b < nb; b += lanes) {
         let w = block_weights(r, b, nb);
         let xb = b * 8u;
-        acc += dot(w[0], x[xb]) + dot(w[1], x[xb + 1u]) + dot(w[2], x[xb + 2u]) + dot(w[3], x[xb + 3u])
-             + dot(w[4], x[xb + 4u]) + dot(w[5], x[xb + 5u]) + dot(w[6], x[xb + 6u]) + dot(w[7], x[xb + 7u]);
+        acc += dot(w[0], xin(xb)) + dot(w[1], xin(xb + 1u)) + dot(w[2], xin(xb + 2u)) + dot(w[3], xin(xb + 3u))
+             + dot(w[4], xin(xb + 4u)) + dot(w[5], xin(xb + 5u)) + dot(w[6], xin(xb + 6u)) + dot(w[7], xin(xb + 7u));
     }
     return acc;
 }

@@ -11,6 +11,7 @@
 
 @compute @workgroup_size({{ workgroup_size }})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(subgroup_size) sg: u32) {
+    input_begin(li);
     let rows = p[0];
     let nb = p[1] / 32u;
     let lane = li % LANES;

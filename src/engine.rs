@@ -632,6 +632,22 @@ impl Engine {
         self.reset();
         futures_lite::future::block_on(out?.read())
     }
+
+    /// `logits_all` one token a forward pass, as decode runs (the GEMV kernels, not the matmul).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn logits_stepwise(&mut self, ids: &[u32]) -> Result<Vec<f32>, HearthError> {
+        self.reset();
+        let mut all = Vec::new();
+        let mut steps = || {
+            for &id in ids {
+                all.extend(futures_lite::future::block_on(self.backend.forward(&[id], false)?.read())?);
+            }
+            Ok(())
+        };
+        let done = steps();
+        self.reset();
+        done.map(|()| all)
+    }
 }
 
 /// How much of `text` may be streamed before the stop rules have seen more: nothing of the first

@@ -81,6 +81,11 @@ pub fn swiglu(gate: &[f32], up: &[f32]) -> Vec<f64> {
     gate.iter().zip(up).map(|(&g, &u)| g as f64 / (1.0 + (-(g as f64)).exp()) * u as f64).collect()
 }
 
+/// `swiglu` of the fused gate|up projection's output: rows of 2·f, gate first, up second → rows of f.
+pub fn swiglu_fused(gate_up: &[f32], f: usize) -> Vec<f64> {
+    gate_up.chunks_exact(2 * f).flat_map(|row| swiglu(&row[..f], &row[f..])).collect()
+}
+
 /// qkv_split: the fused projection (t, heads + 2·kv_heads, hd) → rotated q (t, heads, hd), and the
 /// rotated k and plain v (t, kv_heads, hd) that go into the cache rows pos..pos+t.
 pub fn qkv_split(qkv: &[f32], heads: usize, kv_heads: usize, hd: usize, pos: usize, base: f64, neox: bool) -> (Vec<f64>, Vec<f64>, Vec<f64>) {

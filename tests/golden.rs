@@ -87,14 +87,20 @@ fn tokenization(f: &Fixture) {
     }
 }
 
-fn teacher_forced(f: &Fixture, mut engine: Engine) {
+fn teacher_forced(f: &Fixture, engine: Engine) {
+    teacher_forced_with(f, engine, false)
+}
+
+/// `stepwise`: one token a forward pass, as decode runs (the GEMV kernels and, in the wide family,
+/// the norm and SwiGLU they apply themselves), instead of the whole sequence at once (the matmul).
+fn teacher_forced_with(f: &Fixture, mut engine: Engine, stepwise: bool) {
     let n_vocab = engine.config().n_vocab;
     let mut worst = 0f64;
     for p in golden_of(f)["prompts"].as_array().expect("prompts") {
         let mut seq = ids(&p["prompt_ids"]);
         let n_prompt = seq.len();
         seq.extend(ids(&p["reference_greedy_ids"]));
-        let logits = engine.logits_all(&seq).expect("forward");
+        let logits = if stepwise { engine.logits_stepwise(&seq) } else { engine.logits_all(&seq) }.expect("forward");
         assert_eq!(logits.len(), seq.len() * n_vocab);
         let positions = p["positions"].as_array().expect("positions");
         assert!(positions.len() + 1 >= seq.len() - 1, "fixture covers the sequence");
@@ -107,7 +113,8 @@ fn teacher_forced(f: &Fixture, mut engine: Engine) {
         check_top(&format!("{:?} first generated top50", p["prompt"]), row, &p["first_generated_top50"], &mut worst);
     }
     let family = engine.gpu_model().map_or("", |m| m.family().name());
-    eprintln!("{} {} {family}: worst logit difference vs float64 reference: {worst:.3e}", f.model.id, engine.backend.name());
+    let how = if stepwise { " stepwise" } else { "" };
+    eprintln!("{} {} {family}{how}: worst logit difference vs float64 reference: {worst:.3e}", f.model.id, engine.backend.name());
 }
 
 fn greedy(f: &Fixture, mut engine: Engine) {
@@ -218,7 +225,7 @@ fn cpu_threads_compute_the_same_bits() {
 }
 
 macro_rules! golden_tests {
-    ($fixture:expr, $tok:ident, $gpu_tf:ident, $gpu_wide_tf:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
+    ($fixture:expr, $tok:ident, $gpu_tf:ident, $gpu_wide_tf:ident, $gpu_wide_steps:ident, $cpu_tf:ident, $gpu_greedy:ident, $cpu_greedy:ident) => {
         #[test]
         fn $tok() {
             tokenization(&$fixture);
@@ -232,6 +239,11 @@ macro_rules! golden_tests {
         fn $gpu_wide_tf() {
             let Some(e) = gpu_engine_wide(&$fixture) else { return };
             teacher_forced(&$fixture, e);
+        }
+        #[test]
+        fn $gpu_wide_steps() {
+            let Some(e) = gpu_engine_wide(&$fixture) else { return };
+            teacher_forced_with(&$fixture, e, true);
         }
         #[test]
         fn $cpu_tf() {
@@ -256,6 +268,7 @@ golden_tests!(
     tokenization_matches_reference,
     teacher_forced_logits_match_reference,
     wide_kernels_teacher_forced_logits_match_reference,
+    wide_kernels_decode_logits_match_reference,
     cpu_teacher_forced_logits_match_reference,
     greedy_decoding_matches_reference,
     cpu_greedy_decoding_matches_reference
@@ -266,6 +279,7 @@ golden_tests!(
     qwen_tokenization_matches_reference,
     qwen_teacher_forced_logits_match_reference,
     qwen_wide_kernels_teacher_forced_logits_match_reference,
+    qwen_wide_kernels_decode_logits_match_reference,
     qwen_cpu_teacher_forced_logits_match_reference,
     qwen_greedy_fim_decoding_matches_reference,
     qwen_cpu_greedy_fim_decoding_matches_reference

@@ -185,6 +185,63 @@ gemv_wide_subgroup_test!(gemv_wide_subgroup_q8_0_matches_reference, QuantKind::Q
 gemv_wide_subgroup_test!(gemv_wide_subgroup_q5_0_matches_reference, QuantKind::Q5_0);
 gemv_wide_subgroup_test!(gemv_wide_subgroup_q4_k_matches_reference, QuantKind::Q4K);
 gemv_wide_subgroup_test!(gemv_wide_subgroup_q6_k_matches_reference, QuantKind::Q6K);
+/// The wide GEMV with the inputs it applies itself (shaders/inputs/): RMS-normalised x (the norm
+/// before q|k|v, gate|up, the output; with a bias, as Qwen's q|k|v) and SwiGLU of a gate|up output
+/// (the down projection; onto a residual), every format at real shapes, with the tree and (where
+/// the device has them) subgroups. Twin: reference::rms_norm / swiglu in f64, rounded to the f32
+/// the matrix's twin takes, then quant::matmul_reference; same tolerance as the plain kernels.
+fn check_inputs(gpu: &Gpu, kind: QuantKind, subgroups: bool) {
+    let mut rng = TestRng::new(17 + kind as u64);
+    for &(cols, rows) in shapes(kind) {
+        let bytes = random_matrix(kind, rows, cols, &mut rng);
+        let m = QuantMatrix::upload(&gpu.device, kind, &bytes, rows, cols).expect("upload").with_family(Family::Wide).with_subgroups(subgroups);
+        let x: Vec<f32> = (0..2 * cols).map(|_| rng.f32(-3.0, 3.0)).collect();
+        let nw: Vec<f32> = (0..cols).map(|_| rng.f32(0.2, 2.0)).collect();
+        let extra: Vec<f32> = (0..rows).map(|_| rng.f32(-4.0, 4.0)).collect();
+        let nw_t = gpu::tensor_from_f32(&gpu.device, nw.clone(), [cols]);
+        let extra_t = gpu::tensor_from_f32(&gpu.device, extra.clone(), [1, rows]);
+        for swiglu in [false, true] {
+            let (x, taken, input, add) = if swiglu {
+                (x.clone(), hearth::reference::swiglu_fused(&x, cols), kernels::Input::SwiGlu, kernels::Add::Residual(extra_t.clone()))
+            } else {
+                (x[..cols].to_vec(), hearth::reference::rms_norm(&x[..cols], &nw, 1e-6), kernels::Input::Norm(&nw_t, 1e-6), kernels::Add::Bias(extra_t.clone()))
+            };
+            let taken: Vec<f32> = taken.iter().map(|&v| v as f32).collect();
+            let y = m.forward_from(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, x.len()]), input, add).expect("launch");
+            let got = gpu::read_f32(y).expect("readback");
+            let (want, mag) = hearth::quant::matmul_reference(kind, &bytes, rows, cols, &taken);
+            let mut worst = 0f64;
+            for r in 0..rows {
+                let rel = (got[r] as f64 - want[r] - extra[r] as f64).abs() / (mag[r] + extra[r].abs() as f64);
+                worst = worst.max(rel);
+                assert!(rel <= KERNEL_REL_TOLERANCE, "{kind:?} {cols}x{rows} swiglu {swiglu} row {r}: gpu {} ref {} (rel err {rel:.2e})", got[r], want[r] + extra[r] as f64);
+            }
+            let what = if swiglu { "after swiglu" } else { "after the norm" };
+            eprintln!("{kind:?} wide gemv{} {what}: {cols}x{rows}: worst rel err {worst:.2e}", if subgroups { " (subgroups)" } else { "" });
+        }
+    }
+}
+
+macro_rules! gemv_wide_inputs_test {
+    ($name:ident, $kind:expr) => {
+        #[test]
+        fn $name() {
+            let Some(gpu) = common::gpu() else { return };
+            check_inputs(&gpu, $kind, false);
+            if gpu::subgroups() {
+                check_inputs(&gpu, $kind, true);
+            }
+        }
+    };
+}
+
+gemv_wide_inputs_test!(gemv_wide_inputs_q4_0_match_reference, QuantKind::Q4_0);
+gemv_wide_inputs_test!(gemv_wide_inputs_q4_1_match_reference, QuantKind::Q4_1);
+gemv_wide_inputs_test!(gemv_wide_inputs_q8_0_match_reference, QuantKind::Q8_0);
+gemv_wide_inputs_test!(gemv_wide_inputs_q5_0_match_reference, QuantKind::Q5_0);
+gemv_wide_inputs_test!(gemv_wide_inputs_q4_k_match_reference, QuantKind::Q4K);
+gemv_wide_inputs_test!(gemv_wide_inputs_q6_k_match_reference, QuantKind::Q6K);
+
 kernel_test!(gemv_q5_0_matches_reference, QuantKind::Q5_0, 1, false);
 kernel_test!(gemv_q4_k_matches_reference, QuantKind::Q4K, 1, false);
 kernel_test!(gemv_q6_k_matches_reference, QuantKind::Q6K, 1, false);
@@ -212,7 +269,7 @@ fn output_split_to_default_binding_limit_matches_reference() {
     let out = gpu::empty(&gpu.device, [1, rows]);
     let mut col = 0;
     for p in &parts {
-        p.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols]), kernels::Add::Nothing, &out, col, false).expect("gemv");
+        p.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [1, cols]), kernels::Input::Plain, kernels::Add::Nothing, &out, col, false).expect("gemv");
         col += p.rows;
     }
     let got = gpu::read_f32(out).expect("read");
@@ -244,7 +301,7 @@ fn pieces_write_their_columns_of_one_output() {
             for (&(kind, rows), (bytes, bias)) in pieces.iter().zip(&data) {
                 let m = QuantMatrix::upload(&gpu.device, kind, bytes, rows, cols).expect("upload").with_family(family);
                 let b = kernels::Add::Bias(gpu::tensor_from_f32(&gpu.device, bias.clone(), [1, rows]));
-                m.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]), b, &out, col, false).expect("launch");
+                m.forward_into(gpu::tensor_from_f32(&gpu.device, x.clone(), [n_tok, cols]), kernels::Input::Plain, b, &out, col, false).expect("launch");
                 col += rows;
             }
             let got = gpu::read_f32(out).expect("read");
@@ -265,7 +322,7 @@ fn pieces_write_their_columns_of_one_output() {
     // A piece that does not fit the output is refused, not written out of bounds.
     let m = QuantMatrix::upload(&gpu.device, QuantKind::Q8_0, &data[1].0, 128, cols).expect("upload");
     let out = gpu::empty(&gpu.device, [1, 200]);
-    assert!(m.forward_into(gpu::tensor_from_f32(&gpu.device, vec![0.0; cols], [1, cols]), kernels::Add::Nothing, &out, 100, false).is_err());
+    assert!(m.forward_into(gpu::tensor_from_f32(&gpu.device, vec![0.0; cols], [1, cols]), kernels::Input::Plain, kernels::Add::Nothing, &out, 100, false).is_err());
 }
 
 #[test]

@@ -1,20 +1,66 @@
 //! gemv_wide (shaders/gemv_wide.wgsl): the one-token body for hardware GPUs (many invocations a
-//! row, a workgroup-memory tree adds them), compiled after each format's decode
-//! (shaders/blocks/<format>.wgsl) and the lanes' dot product (shaders/gemv_wide_dot.wgsl).
+//! row, a workgroup-memory tree adds them; `gemv_wide_subgroup` adds them with subgroup
+//! shuffles), compiled after the format's decode (shaders/blocks/<format>.wgsl), the input
+//! (shaders/inputs/<input>.wgsl) and the lanes' dot product (shaders/gemv_wide_dot.wgsl).
 //! Launched by `QuantMatrix::forward` when the family is `Family::Wide`; twin
-//! `quant::matmul_reference`.
+//! `quant::matmul_reference` (after `reference::rms_norm` or `reference::swiglu` for those inputs).
 
+use super::gemv_wide_subgroup;
 use crate::gpu::Wgsl;
+use crate::quant::QuantKind;
+use std::sync::Mutex;
 
-macro_rules! gemv_wide_for {
-    ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/gemv_wide_dot.wgsl"), include_str!("../../shaders/gemv_wide.wgsl")) }
-    };
+/// How the wide GEMV reads x (shaders/inputs/): as it is; RMS-normalised as it loads it (the norm
+/// before q|k|v, gate|up and the output needs no launch of its own); or as silu(gate) · up of
+/// the gate|up projection's output (SwiGLU inside the down projection).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    Plain,
+    Norm,
+    SwiGlu,
 }
 
-pub const Q4_0: Wgsl = gemv_wide_for!("gemv_wide_q4_0", "q4_0.wgsl");
-pub const Q4_1: Wgsl = gemv_wide_for!("gemv_wide_q4_1", "q4_1.wgsl");
-pub const Q8_0: Wgsl = gemv_wide_for!("gemv_wide_q8_0", "q8_0.wgsl");
-pub const Q5_0: Wgsl = gemv_wide_for!("gemv_wide_q5_0", "q5_0.wgsl");
-pub const Q4_K: Wgsl = gemv_wide_for!("gemv_wide_q4_k", "q4_k.wgsl");
-pub const Q6_K: Wgsl = gemv_wide_for!("gemv_wide_q6_k", "q6_k.wgsl");
+impl InputKind {
+    fn source(self) -> (&'static str, &'static str) {
+        match self {
+            InputKind::Plain => ("plain", include_str!("../../shaders/inputs/plain.wgsl")),
+            InputKind::Norm => ("norm", include_str!("../../shaders/inputs/norm.wgsl")),
+            InputKind::SwiGlu => ("swiglu", include_str!("../../shaders/inputs/swiglu.wgsl")),
+        }
+    }
+}
+
+fn block(kind: QuantKind) -> (&'static str, &'static str) {
+    match kind {
+        QuantKind::Q4_0 => ("q4_0", include_str!("../../shaders/blocks/q4_0.wgsl")),
+        QuantKind::Q4_1 => ("q4_1", include_str!("../../shaders/blocks/q4_1.wgsl")),
+        QuantKind::Q8_0 => ("q8_0", include_str!("../../shaders/blocks/q8_0.wgsl")),
+        QuantKind::Q5_0 => ("q5_0", include_str!("../../shaders/blocks/q5_0.wgsl")),
+        QuantKind::Q4K => ("q4_k", include_str!("../../shaders/blocks/q4_k.wgsl")),
+        QuantKind::Q6K => ("q6_k", include_str!("../../shaders/blocks/q6_k.wgsl")),
+    }
+}
+
+const EPILOGUE: &str = include_str!("../../shaders/epilogue.wgsl");
+const DOT: &str = include_str!("../../shaders/gemv_wide_dot.wgsl");
+const TREE: &str = include_str!("../../shaders/gemv_wide.wgsl");
+
+/// The kernel for a format, an input and a reduction (`subgroups`: shuffles, else the tree).
+/// Each of the 36 is put together once, the first time a model launches it.
+pub fn wgsl(kind: QuantKind, input: InputKind, subgroups: bool) -> Wgsl {
+    type Made = Vec<((QuantKind, InputKind, bool), Wgsl)>;
+    static MADE: Mutex<Made> = Mutex::new(Vec::new());
+    let key = (kind, input, subgroups);
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, w)) = made.iter().find(|(k, _)| *k == key) {
+        return *w;
+    }
+    let ((block_name, block_src), (input_name, input_src)) = (block(kind), input.source());
+    let (body_name, directives, body) =
+        if subgroups { ("gemv_wide_subgroup", gemv_wide_subgroup::DIRECTIVES, gemv_wide_subgroup::BODY) } else { ("gemv_wide", "", TREE) };
+    let name: &'static str = format!("{body_name}_{input_name}_{block_name}").leak();
+    let source: &'static str = [directives, EPILOGUE, block_src, input_src, DOT, body].concat().leak();
+    let w = Wgsl { name, source };
+    made.push((key, w));
+    w
+}

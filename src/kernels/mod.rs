@@ -13,6 +13,7 @@ pub mod gemv_wide_subgroup;
 pub mod gemv_q4_0;
 pub mod gemv_q4_1;
 pub mod gemv_q8_0;
+pub mod inputs;
 pub mod matmul;
 pub mod matmul_wide;
 pub mod matmul_q4_0;
@@ -27,6 +28,7 @@ pub mod swiglu;
 use crate::error::HearthError;
 use crate::gpu::{self, Arg, CubeTensor, Device, GpuBuffer, Kernel, Tensor, Wgsl};
 use crate::quant::{QuantKind, QK};
+pub use inputs::{set_fused_inputs, Input};
 
 /// GEMV work split, measured on llvmpipe (benches/kernels.rs): 32 rows an invocation, so each
 /// x load serves 32 rows; small matrices (576, 1536 rows) take workgroups of 4 so that 5–12 of
@@ -193,42 +195,60 @@ impl QuantMatrix {
 
     /// y = x · Wᵀ: x (n_tok, cols) → y (n_tok, rows). One token runs the GEMV, more the matmul.
     pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-        self.run(x, Add::Nothing, false)
+        self.run(x, Input::Plain, Add::Nothing, false)
     }
 
     /// Always the matmul kernel, whatever `n_tok` is (tests and benchmarks pin the kernel).
     pub fn forward_matmul(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-        self.run(x, Add::Nothing, true)
+        self.run(x, Input::Plain, Add::Nothing, true)
     }
 
     /// y = x · Wᵀ + `add`, in one launch (shaders/epilogue.wgsl); `force_matmul` as above.
     pub fn forward_add(&self, x: Tensor<2>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
-        self.run(x, add, force_matmul)
+        self.run(x, Input::Plain, add, force_matmul)
+    }
+
+    /// y = `input`(x) · Wᵀ + `add`: in one launch where the kernel takes the input itself
+    /// (`fuses_input`), else after the input's own kernel.
+    pub fn forward_from(&self, x: Tensor<2>, input: Input<'_>, add: Add) -> Result<Tensor<2>, HearthError> {
+        self.run(x, input, add, false)
+    }
+
+    /// Whether a launch of `n_tok` tokens applies an `Input` inside the kernel (the wide GEMV,
+    /// unless `set_fused_inputs(false)`).
+    pub fn fuses_input(&self, n_tok: usize) -> bool {
+        n_tok == 1 && self.family == Family::Wide && inputs::fused()
     }
 
     /// Write x · Wᵀ + `add` into columns `col .. col + rows` of `out` (n_tok, out_cols), in one
     /// launch: the parts of one layer fill a shared output without a concatenation. The caller
     /// owns `out` (made by `gpu::empty`) and fills every column exactly once.
-    pub fn forward_into(&self, x: Tensor<2>, add: Add, out: &Tensor<2>, col: usize, force_matmul: bool) -> Result<(), HearthError> {
+    pub fn forward_into(&self, x: Tensor<2>, input: Input<'_>, add: Add, out: &Tensor<2>, col: usize, force_matmul: bool) -> Result<(), HearthError> {
         let [n_tok, out_cols] = out.dims();
         if x.dims()[0] != n_tok || col + self.rows > out_cols {
             return Err(HearthError::InvalidRequest(format!("writing {}×{} at column {col} of a {n_tok}×{out_cols} output", x.dims()[0], self.rows)));
         }
         let out = gpu::primitive(out.clone())?;
-        self.launch(x, add, force_matmul, Some((&out, out_cols as u32, col as u32))).map(|_| ())
+        self.launch(x, input, add, force_matmul, Some((&out, out_cols as u32, col as u32))).map(|_| ())
     }
 
-    fn run(&self, x: Tensor<2>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
-        self.launch(x, add, force_matmul, None)?.ok_or_else(|| HearthError::InvalidRequest("no output".into()))
+    fn run(&self, x: Tensor<2>, input: Input<'_>, add: Add, force_matmul: bool) -> Result<Tensor<2>, HearthError> {
+        self.launch(x, input, add, force_matmul, None)?.ok_or_else(|| HearthError::InvalidRequest("no output".into()))
     }
 
     /// The launch behind `run` (a new output) and `forward_into` (`into`: an output, its row
     /// stride and this matrix's first column in it).
-    fn launch(&self, x: Tensor<2>, add: Add, force_matmul: bool, into: Option<(&CubeTensor, u32, u32)>) -> Result<Option<Tensor<2>>, HearthError> {
+    fn launch(&self, x: Tensor<2>, input: Input<'_>, add: Add, force_matmul: bool, into: Option<(&CubeTensor, u32, u32)>) -> Result<Option<Tensor<2>>, HearthError> {
         let [n_tok, cols] = x.dims();
-        if cols != self.cols || n_tok == 0 {
+        if cols != input.width(self.cols) || n_tok == 0 {
             return Err(HearthError::InvalidRequest(format!("input is {n_tok}×{cols}, weight takes {} columns", self.cols)));
         }
+        if let Input::Norm(w, _) = input {
+            if w.dims() != [self.cols] {
+                return Err(HearthError::InvalidRequest(format!("a norm of {:?} before a matrix of {} columns", w.dims(), self.cols)));
+            }
+        }
+        let (x, input) = if self.fuses_input(n_tok) && !force_matmul { (x, input) } else { (input.apply(x)?, Input::Plain) };
         let (add, stride) = match add {
             Add::Nothing => (None, 0),
             Add::Bias(b) if b.dims() == [1, self.rows] => (Some(gpu::primitive(b)?), 0),
@@ -240,7 +260,7 @@ impl QuantMatrix {
         let x = gpu::primitive(x)?;
         let (kernel, groups) = if n_tok == 1 && !force_matmul && self.family == Family::Wide {
             let lanes = wide_lanes(self.cols);
-            let k = Kernel::new(self.gemv_wide_wgsl(), &[("lanes", lanes), ("workgroup_size", WIDE_WORKGROUP)]);
+            let k = Kernel::new(gemv_wide::wgsl(self.kind, input.kind(), self.subgroups), &[("lanes", lanes), ("workgroup_size", WIDE_WORKGROUP)]);
             (k, (self.rows.div_ceil((WIDE_WORKGROUP / lanes) as usize) as u32, 1, 1))
         } else if n_tok == 1 && !force_matmul {
             let (r, wg) = (GEMV_ROWS, if self.rows >= GEMV_LARGE_ROWS { GEMV_WORKGROUP_LARGE } else { GEMV_WORKGROUP_SMALL });
@@ -259,16 +279,25 @@ impl QuantMatrix {
             (k, (row_groups, n_tok.div_ceil(tokens as usize) as u32, 1))
         };
         let (y_stride, y_offset) = into.map_or((self.rows as u32, 0), |(_, s, o)| (s, o));
-        let params = [self.rows as u32, self.cols as u32, n_tok as u32, stride, add.is_some() as u32, y_stride, y_offset];
+        let eps = match input {
+            Input::Norm(_, eps) => (eps as f32).to_bits(),
+            _ => 0,
+        };
+        let params = [self.rows as u32, self.cols as u32, n_tok as u32, stride, add.is_some() as u32, y_stride, y_offset, eps];
         let add = match &add {
             Some(t) => Arg::Tensor(t),
             None => Arg::Buffer(&self.nothing),
         };
-        let inputs = [Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x), add];
+        let norm = match input {
+            Input::Norm(w, _) => Some(gpu::primitive(w.clone())?),
+            _ => None,
+        };
+        let mut inputs = vec![Arg::Buffer(&self.qs), Arg::Buffer(&self.sc), Arg::Tensor(&x), add];
+        inputs.extend(norm.as_ref().map(Arg::Tensor));
         Ok(match into {
             Some((out, _, _)) => {
-                let args = [inputs[0], inputs[1], inputs[2], inputs[3], Arg::Tensor(out)];
-                gpu::launch_in_place(&kernel, groups, &args, &params, &x);
+                inputs.push(Arg::Tensor(out));
+                gpu::launch_in_place(&kernel, groups, &inputs, &params, &x);
                 None
             }
             None => Some(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x)),
@@ -283,27 +312,6 @@ impl QuantMatrix {
             QuantKind::Q5_0 => gemv::Q5_0,
             QuantKind::Q4K => gemv::Q4_K,
             QuantKind::Q6K => gemv::Q6_K,
-        }
-    }
-
-    fn gemv_wide_wgsl(&self) -> Wgsl {
-        if self.subgroups {
-            return match self.kind {
-                QuantKind::Q4_0 => gemv_wide_subgroup::Q4_0,
-                QuantKind::Q4_1 => gemv_wide_subgroup::Q4_1,
-                QuantKind::Q8_0 => gemv_wide_subgroup::Q8_0,
-                QuantKind::Q5_0 => gemv_wide_subgroup::Q5_0,
-                QuantKind::Q4K => gemv_wide_subgroup::Q4_K,
-                QuantKind::Q6K => gemv_wide_subgroup::Q6_K,
-            };
-        }
-        match self.kind {
-            QuantKind::Q4_0 => gemv_wide::Q4_0,
-            QuantKind::Q4_1 => gemv_wide::Q4_1,
-            QuantKind::Q8_0 => gemv_wide::Q8_0,
-            QuantKind::Q5_0 => gemv_wide::Q5_0,
-            QuantKind::Q4K => gemv_wide::Q4_K,
-            QuantKind::Q6K => gemv_wide::Q6_K,
         }
     }
 

@@ -1,9 +1,10 @@
 //! Trust no adapter blindly: before the first completion, every kernel a model launches runs once
 //! on the actual device at a small shape and is checked against its CPU twin (f64). Some
 //! adapters report features they compute wrongly; a wrong kernel here means `backend: 'auto'`
-//! runs on the CPU instead and `info().gpuFallback` says why. About 20 launches and readbacks.
+//! runs on the CPU instead and `info().gpuFallback` says why. About 20 launches and readbacks
+//! (32 for the wide family, which also takes the norm and SwiGLU inside its GEMV).
 
-use super::{attention, flash_decode, qkv_split, rms_norm, swiglu, Family, QuantMatrix};
+use super::{attention, flash_decode, qkv_split, rms_norm, swiglu, Add, Family, Input, QuantMatrix};
 use crate::error::HearthError;
 use crate::gguf::GgmlType;
 use crate::gpu::{self, Device, Tensor};
@@ -83,6 +84,23 @@ pub async fn run_with(device: &Device, family: Family, tamper: &dyn Fn(&mut Vec<
             let (want, mag) = crate::quant::matmul_reference(kind, &bytes, ROWS, COLS, &x);
             let what = format!("{} {kind:?} {ROWS}×{COLS}, {n_tok} token(s)", if n_tok == 1 { "gemv" } else { "matmul" });
             compare(&what, &y, &want, &mag).map_err(fail)?;
+        }
+        if family == Family::Wide {
+            // The inputs the wide GEMV applies itself: the norm before a projection, SwiGLU.
+            let x = inputs(30 + i as u64, 2 * COLS);
+            let nw: Vec<f32> = inputs(40 + i as u64, COLS).iter().map(|v| v + 1.0).collect();
+            let nw_t = gpu::tensor_from_f32(device, nw.clone(), [COLS]);
+            for input in [Input::Norm(&nw_t, 1e-6), Input::SwiGlu] {
+                let (x, taken) = match input {
+                    Input::SwiGlu => (x.clone(), reference::swiglu_fused(&x, COLS)),
+                    _ => (x[..COLS].to_vec(), reference::rms_norm(&x[..COLS], &nw, 1e-6)),
+                };
+                let taken: Vec<f32> = taken.iter().map(|&v| v as f32).collect();
+                let y = read(m.forward_from(gpu::tensor_from_f32(device, x.clone(), [1, x.len()]), input, Add::Nothing)?).await?;
+                let (want, mag) = crate::quant::matmul_reference(kind, &bytes, ROWS, COLS, &taken);
+                let name = if matches!(input, Input::SwiGlu) { "swiglu" } else { "norm" };
+                compare(&format!("gemv {kind:?} {ROWS}×{COLS} after {name}"), &y, &want, &mag).map_err(fail)?;
+            }
         }
     }
 

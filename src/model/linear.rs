@@ -7,7 +7,7 @@
 use super::weights::WeightRef;
 use crate::error::HearthError;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::{Add, Family, QuantMatrix};
+use crate::kernels::{Add, Family, Input, QuantMatrix};
 use crate::quant::{float, QuantKind};
 
 /// A quantized matrix (or a row range of one) and its share of the layer's bias.
@@ -58,31 +58,36 @@ impl Linear {
         Ok(Linear { parts: vec![Part::upload(device, family, max_binding, &stacked, bias)?], rows, device: device.clone() })
     }
 
-    /// x (n_tok, cols) → (n_tok, Σ rows)
-    pub fn forward(&self, x: Tensor<2>) -> Result<Tensor<2>, HearthError> {
-        self.forward_onto(x, None)
+    /// x (n_tok, cols) → residual + x · Wᵀ (n_tok, Σ rows).
+    pub fn forward_onto(&self, x: Tensor<2>, residual: Option<Tensor<2>>) -> Result<Tensor<2>, HearthError> {
+        self.forward_from(x, Input::Plain, residual)
     }
 
-    /// x (n_tok, cols) → residual + x · Wᵀ (n_tok, Σ rows). One quantized matrix (the usual case):
-    /// one launch, the bias or the residual in its epilogue. Several quantized pieces: one launch
-    /// each into a shared output, each with its bias. A dense part: burn's matmul and a cat.
-    pub fn forward_onto(&self, x: Tensor<2>, residual: Option<Tensor<2>>) -> Result<Tensor<2>, HearthError> {
+    /// residual + `input`(x) · Wᵀ (n_tok, Σ rows): the norm before a projection or SwiGLU before
+    /// the down projection, inside the GEMV where the kernels take it (`QuantMatrix::fuses_input`:
+    /// the wide family's decode), else computed once first. One quantized matrix (the usual
+    /// case): one launch, the bias or the residual in its epilogue. Several quantized pieces: one
+    /// launch each into a shared output, each with its bias. A dense part: burn's matmul and a cat.
+    pub fn forward_from(&self, x: Tensor<2>, input: Input<'_>, residual: Option<Tensor<2>>) -> Result<Tensor<2>, HearthError> {
         let pieces: Option<Vec<&Piece>> = self.parts.iter().map(|p| if let Part::Quant(ps) = p { Some(ps.iter()) } else { None }).collect::<Option<Vec<_>>>().map(|v| v.into_iter().flatten().collect());
+        let n_tok = x.dims()[0];
+        let fused = pieces.as_ref().is_some_and(|ps| ps.iter().all(|p| p.matrix.fuses_input(n_tok)));
+        let (x, input) = if fused { (x, input) } else { (input.apply(x)?, Input::Plain) };
         let y = match pieces.as_deref() {
             Some([one]) => {
                 return match (&one.bias, residual) {
-                    (None, None) => one.matrix.forward(x),
-                    (None, Some(r)) => one.matrix.forward_add(x, Add::Residual(r), false),
-                    (Some(b), None) => one.matrix.forward_add(x, Add::Bias(b.clone()), false),
-                    (Some(b), Some(r)) => Ok(one.matrix.forward_add(x, Add::Bias(b.clone()), false)? + r),
+                    (None, None) => one.matrix.forward_from(x, input, Add::Nothing),
+                    (None, Some(r)) => one.matrix.forward_from(x, input, Add::Residual(r)),
+                    (Some(b), None) => one.matrix.forward_from(x, input, Add::Bias(b.clone())),
+                    (Some(b), Some(r)) => Ok(one.matrix.forward_from(x, input, Add::Bias(b.clone()))? + r),
                 };
             }
             Some(pieces) => {
-                let out = gpu::empty(&self.device, [x.dims()[0], self.rows]);
+                let out = gpu::empty(&self.device, [n_tok, self.rows]);
                 let mut col = 0;
                 for p in pieces {
                     let add = p.bias.clone().map_or(Add::Nothing, Add::Bias);
-                    p.matrix.forward_into(x.clone(), add, &out, col, false)?;
+                    p.matrix.forward_into(x.clone(), input, add, &out, col, false)?;
                     col += p.matrix.rows;
                 }
                 out

@@ -1,5 +1,6 @@
 //! The llama/qwen2 decoder as a burn model over our kernels: RMSNorm, RoPE, grouped-query attention
-//! over the KV cache, SwiGLU, (tied) output projection; weight matmuls go through `Linear`.
+//! over the KV cache, SwiGLU, (tied) output projection; weight matmuls go through `Linear`, which
+//! takes the norm before it and SwiGLU as its input (inside the GEMV where the kernels fuse them).
 
 use super::config::{Config, RopeStyle};
 use super::embedding::Embedding;
@@ -7,7 +8,7 @@ use super::kv_cache::KvCache;
 use super::linear::Linear;
 use crate::error::HearthError;
 use crate::gpu::{self, Device, Tensor};
-use crate::kernels::{attention, flash_decode, qkv_split, rms_norm, swiglu, Family};
+use crate::kernels::{attention, flash_decode, qkv_split, Family, Input};
 
 pub(super) struct Layer {
     pub(super) attn_norm: Tensor<1>, // (n_embd)
@@ -55,7 +56,7 @@ impl Llama {
         let t = ids.len();
         let x = self.layers(ids, cache)?;
         let x = if all_logits { x } else { x.narrow(0, t - 1, 1) };
-        self.output.forward(rms_norm::forward(x, &self.output_norm, self.config.rms_eps)?)
+        self.output.forward_from(x, Input::Norm(&self.output_norm, self.config.rms_eps), None)
     }
 
     /// `forward` without the output projection: only the cache is wanted (a prompt's chunks
@@ -71,17 +72,16 @@ impl Llama {
         let split = qkv_split::Split { heads: c.n_head, kv_heads: c.n_head_kv, head_dim: c.head_dim, pos, neox: c.rope == RopeStyle::Neox };
         let mut x = gpu::tensor_from_f32(&self.device, self.embedding.lookup(ids)?, [t, c.n_embd]); // (t, n_embd)
         for (i, layer) in self.layers.iter().enumerate() {
-            let h = rms_norm::forward(x.clone(), &layer.attn_norm, c.rms_eps)?;
             let (keys, values) = cache.layer(i); // (n_kv, capacity, hd), rows pos..pos+t written below
-            let q = qkv_split::forward(layer.wqkv.forward(h)?, &cache.rope, keys, values, split)?; // (t, n_head, hd)
+            let qkv = layer.wqkv.forward_from(x.clone(), Input::Norm(&layer.attn_norm, c.rms_eps), None)?; // (t, (n_head + 2·n_kv)·hd)
+            let q = qkv_split::forward(qkv, &cache.rope, keys, values, split)?; // (t, n_head, hd)
             let att = match self.family {
                 Family::Narrow => attention::forward(q, keys, values, pos)?, // (t, n_head · hd)
                 Family::Wide => flash_decode::forward(q, keys, values, pos)?,
             };
             x = layer.wo.forward_onto(att, Some(x))?; // x + att · Woᵀ, one launch
-            let h = rms_norm::forward(x.clone(), &layer.ffn_norm, c.rms_eps)?;
-            let act = swiglu::forward(layer.w_gate_up.forward(h)?)?; // (t, n_ff)
-            x = layer.w_down.forward_onto(act, Some(x))?;
+            let gate_up = layer.w_gate_up.forward_from(x.clone(), Input::Norm(&layer.ffn_norm, c.rms_eps), None)?; // (t, 2·n_ff)
+            x = layer.w_down.forward_from(gate_up, Input::SwiGlu, Some(x))?; // x + silu(gate)·up · Wdownᵀ
         }
         cache.advance(t);
         Ok(x)
