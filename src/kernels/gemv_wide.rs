@@ -8,7 +8,7 @@
 use super::gemv_wide_subgroup;
 use crate::gpu::Wgsl;
 use crate::quant::QuantKind;
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
 /// How the wide GEMV reads x (shaders/inputs/): as it is; RMS-normalised as it loads it (the norm
 /// before q|k|v, gate|up and the output needs no launch of its own); or as silu(gate) · up of
@@ -46,21 +46,16 @@ const DOT: &str = include_str!("../../shaders/gemv_wide_dot.wgsl");
 const TREE: &str = include_str!("../../shaders/gemv_wide.wgsl");
 
 /// The kernel for a format, an input and a reduction (`subgroups`: shuffles, else the tree).
-/// Each of the 36 is put together once, the first time a model launches it.
+/// Each of the 36 is put together once, the first time a model launches it; after that a launch
+/// finds it by index (no lock, no search on the decode path).
 pub fn wgsl(kind: QuantKind, input: InputKind, subgroups: bool) -> Wgsl {
-    type Made = Vec<((QuantKind, InputKind, bool), Wgsl)>;
-    static MADE: Mutex<Made> = Mutex::new(Vec::new());
-    let key = (kind, input, subgroups);
-    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, w)) = made.iter().find(|(k, _)| *k == key) {
-        return *w;
-    }
-    let ((block_name, block_src), (input_name, input_src)) = (block(kind), input.source());
-    let (body_name, directives, body) =
-        if subgroups { ("gemv_wide_subgroup", gemv_wide_subgroup::DIRECTIVES, gemv_wide_subgroup::BODY) } else { ("gemv_wide", "", TREE) };
-    let name: &'static str = format!("{body_name}_{input_name}_{block_name}").leak();
-    let source: &'static str = [directives, EPILOGUE, block_src, input_src, DOT, body].concat().leak();
-    let w = Wgsl { name, source };
-    made.push((key, w));
-    w
+    static MADE: [OnceLock<Wgsl>; 36] = [const { OnceLock::new() }; 36];
+    *MADE[(kind as usize * 3 + input as usize) * 2 + subgroups as usize].get_or_init(|| {
+        let ((block_name, block_src), (input_name, input_src)) = (block(kind), input.source());
+        let (body_name, directives, body) =
+            if subgroups { ("gemv_wide_subgroup", gemv_wide_subgroup::DIRECTIVES, gemv_wide_subgroup::BODY) } else { ("gemv_wide", "", TREE) };
+        let name: &'static str = format!("{body_name}_{input_name}_{block_name}").leak();
+        let source: &'static str = [directives, EPILOGUE, block_src, input_src, DOT, body].concat().leak();
+        Wgsl { name, source }
+    })
 }
