@@ -1,20 +1,18 @@
-// gemv: y = W·x for one token (decode), for every format of the sub-block layout (src/quant/mod.rs,
-// `SubBlocks`). This is the shared body: it is compiled after one file of shaders/blocks/, which
-// defines the format's decode:
-//   const SC_WORDS: u32                              scale words per 32 weights
-//   fn block_weights(r, b, nb: u32) -> array<vec4<f32>, 8>  the 32 weights of row r's block b of nb
-// Layout, nb = cols / 32 sub-blocks a row: qs (rows, nb) one vec4<u32> of values each;
-// sc (rows, nb, SC_WORDS) u32.
+// gemv: y = W·x for one token (decode), for every format, shaped for software adapters
+// (llvmpipe, SwiftShader: a few CPU cores) — gemv_wide is the hardware-GPU family. The shared
+// body, compiled after blocks/shared.wgsl and one format's decode (shaders/blocks/<format>.wgsl:
+// block_dot). Layout (src/quant/mod.rs), nb = cols / 32 blocks a row.
 // Bindings (group 0), in launch order, all read_write: cubecl suballocates buffers from shared pages,
 // and one wgpu buffer may not be bound read-only and read-write in the same dispatch.
-//   0 qs: array<vec4<u32>>  (rows, nb)
-//   1 sc: array<u32>        (rows, nb, SC_WORDS)
+//   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
+//   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (1, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
 //   4 y:  array<f32>        (1, p[5]): this matrix writes columns p[6] .. p[6] + rows
 //   5 p:  array<u32>        [rows, cols, n_tok, add_stride, has_add, y_stride, y_offset]
 // Template values (burn SourceTemplate placeholders): workgroup_size, rows_per_invocation.
-// Each invocation computes R consecutive rows, so every x load serves R rows. No shader-f16.
+// Each invocation computes R consecutive rows, so every x load (and its sum) serves R rows.
+// No shader-f16.
 
 @group(0) @binding(0) var<storage, read_write> qs: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read_write> sc: array<u32>;
@@ -35,14 +33,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var acc: array<f32, R>;
     for (var b = 0u; b < nb; b++) {
         var xs: array<vec4<f32>, 8>;
+        var sx4 = vec4<f32>(0.0);
         for (var k = 0u; k < 8u; k++) {
             xs[k] = x[b * 8u + k];
+            sx4 += xs[k];
         }
+        let sx = sx4.x + sx4.y + sx4.z + sx4.w;
         for (var i = 0u; i < R; i++) {
-            let r = min(r0 + i, rows - 1u); // rows past the end recompute the last row
-            let w = block_weights(r, b, nb);
-            acc[i] += dot(w[0], xs[0]) + dot(w[1], xs[1]) + dot(w[2], xs[2]) + dot(w[3], xs[3])
-                    + dot(w[4], xs[4]) + dot(w[5], xs[5]) + dot(w[6], xs[6]) + dot(w[7], xs[7]);
+            acc[i] += block_dot(min(r0 + i, rows - 1u), b, nb, xs, sx); // rows past the end recompute the last row
         }
     }
     for (var i = 0u; i < min(R, rows - r0); i++) {

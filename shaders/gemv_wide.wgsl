@@ -2,10 +2,9 @@
 // row, each taking every LANES-th 32-weight block (gemv_wide_dot.wgsl), and a shared-memory tree
 // adds their sums; gemv_wide_subgroup.wgsl is the same with subgroup shuffles where the adapter
 // has them. A workgroup holds WG / LANES rows. The shared body for every format: it is compiled
-// after one file of shaders/blocks/, which defines the format's decode:
-//   fn block_weights(r, b, nb: u32) -> array<vec4<f32>, 8>  the 32 weights of row r's block b of nb
-// The narrow family (gemv.wgsl, gemv_q4_0.wgsl, …: one invocation, 32 rows) stays for software
-// adapters, whose "lanes" are a few CPU cores. Same storage layout as the narrow kernels.
+// after blocks/shared.wgsl and one format's decode (shaders/blocks/<format>.wgsl: block_dot).
+// The narrow family (gemv.wgsl: one invocation, 32 rows) stays for software adapters, whose
+// "lanes" are a few CPU cores. Same storage layout as the narrow kernels.
 // Its input (shaders/inputs/: x as it is, RMS-normalised, or SwiGLU of a gate|up output) is
 // compiled in too; `input_begin` runs first, and the dot products read x through `xin`.
 // Bindings (group 0), in launch order, all read_write (see gemv.wgsl):

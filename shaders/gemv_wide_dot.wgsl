@@ -3,7 +3,7 @@
 // 32-weight block of row r from `lane` on, so neighbouring lanes read neighbouring blocks and a
 // row's weights stream as whole contiguous lines. gemv_wide.wgsl adds the lanes with a
 // workgroup-memory tree, gemv_wide_subgroup.wgsl with subgroup shuffles. Compiled after the
-// format's decode (shaders/blocks/<format>.wgsl: block_weights) and the input (shaders/inputs/:
+// format's decode (shaders/blocks/<format>.wgsl: block_dot) and the input (shaders/inputs/:
 // xin, which also declares y and p), before the entry point.
 // Template values: workgroup_size (WG), lanes (LANES, a power of two dividing WG).
 
@@ -20,10 +20,13 @@ var<workgroup> part: array<f32, WG>;
 fn lane_dot(r: u32, lane: u32, lanes: u32, nb: u32) -> f32 {
     var acc = 0.0;
     for (var b = lane; b < nb; b += lanes) {
-        let w = block_weights(r, b, nb);
-        let xb = b * 8u;
-        acc += dot(w[0], xin(xb)) + dot(w[1], xin(xb + 1u)) + dot(w[2], xin(xb + 2u)) + dot(w[3], xin(xb + 3u))
-             + dot(w[4], xin(xb + 4u)) + dot(w[5], xin(xb + 5u)) + dot(w[6], xin(xb + 6u)) + dot(w[7], xin(xb + 7u));
+        var xs: array<vec4<f32>, 8>;
+        var sx4 = vec4<f32>(0.0);
+        for (var k = 0u; k < 8u; k++) {
+            xs[k] = xin(b * 8u + k);
+            sx4 += xs[k];
+        }
+        acc += block_dot(r, b, nb, xs, sx4.x + sx4.y + sx4.z + sx4.w);
     }
     return acc;
 }

@@ -1,9 +1,9 @@
-// matmul: Y = X·Wᵀ for many tokens (prefill), for every format of the sub-block layout
-// (src/quant/mod.rs, `SubBlocks`). The shared body, compiled after one file of shaders/blocks/
-// (see gemv.wgsl for what that file defines).
+// matmul: Y = X·Wᵀ for many tokens (prefill), for every format, shaped for software adapters
+// (matmul_wide is the hardware-GPU family). The shared body, compiled after blocks/shared.wgsl
+// and one format's decode (shaders/blocks/<format>.wgsl: block_weights).
 // Bindings (group 0), in launch order, all read_write (see gemv.wgsl):
-//   0 qs: array<vec4<u32>>  (rows, nb)
-//   1 sc: array<u32>        (rows, nb, SC_WORDS)
+//   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
+//   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)
 //   2 x:  array<vec4<f32>>  (n_tok, cols / 4)
 //   3 add: array<f32>       what is added to y (epilogue.wgsl)
 //   4 y:  array<f32>        (n_tok, p[5]): this matrix writes columns p[6] .. p[6] + rows

@@ -2,9 +2,9 @@
 // 16×16 invocations computes a 64 rows × 64 tokens tile. For each 32-weight block, 64 invocations
 // decode one row's block each into workgroup memory, all 256 load the tokens' 32 inputs, and each
 // invocation then accumulates its 4 rows × 4 tokens from workgroup memory, so a decoded weight
-// serves 64 tokens and an input 64 rows. The shared body for every format, compiled after one
-// file of shaders/blocks/ (see gemv_wide.wgsl for what it defines). The narrow matmul
-// (matmul.wgsl, matmul_q4_0.wgsl, …: one invocation a tile in registers) stays for software adapters.
+// serves 64 tokens and an input 64 rows. The shared body for every format, compiled after
+// blocks/shared.wgsl and one format's decode (shaders/blocks/<format>.wgsl: block_weights). The
+// narrow matmul (matmul.wgsl: one invocation a tile in registers) stays for software adapters.
 // Bindings (group 0), in launch order, all read_write (see gemv.wgsl):
 //   0 qs: array<vec4<u32>>  (rows, nb, qs_words / 4)
 //   1 sc: array<u32>        the format's scales (blocks/<format>.wgsl)

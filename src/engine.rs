@@ -1,20 +1,22 @@
 //! The completion loop: tokenize, reuse the cached prefix, prefill the rest in chunks, then
 //! sample → stream → stop. Abort is checked between chunks and between tokens.
 
-use crate::cpu::{CpuKvCache, CpuLlama, CpuOptions, Numerics};
+pub use crate::backend::Backend;
+use crate::backend::Scores;
+use crate::cpu::{CpuLlama, CpuOptions, Numerics};
 use crate::error::HearthError;
 use crate::gguf::Gguf;
 use crate::gpu;
 #[cfg(feature = "gpu")]
-use crate::gpu::{Gpu, Tensor};
+use crate::gpu::Gpu;
 use crate::model::Config;
 use crate::speculate::{self, Pending};
 #[cfg(feature = "gpu")]
-use crate::model::{KvCache, Llama};
-use crate::sampler::{Sampler, SamplerConfig};
-use crate::stop::{self, Cursor, StopMode};
+use crate::model::Llama;
+use crate::sampler::Sampler;
+use crate::stop::{self, find_stop, held_back, held_for_rules, suggestion, Cursor, StopMode};
+pub use crate::completion::{Completion, CompletionRequest, StopReason, Timings};
 use crate::tokenizer::{StreamDecoder, Tokenizer};
-use std::time::Duration;
 use web_time::Instant;
 
 /// Tokens per prefill pass: bounds the attention scratch and the time between abort checks.
@@ -33,252 +35,6 @@ pub fn default_model_path() -> std::path::PathBuf {
     match std::env::var_os("HEARTH_MODEL") {
         Some(p) => p.into(),
         None => crate::catalog::SMOLLM2.path(),
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct CompletionRequest {
-    /// The text before the cursor (always plain text: special tokens in it are its characters).
-    pub prompt: String,
-    /// The text after the cursor: fill-in-the-middle on a model with FIM tokens, else ignored
-    /// (`Completion::fim` says which).
-    pub suffix: Option<String>,
-    /// Already-tokenized prompt ids (a template its caller built, e.g. with
-    /// `Tokenizer::encode_template`): used as they are instead of `prompt`/`suffix`.
-    pub prompt_ids: Option<Vec<u32>>,
-    /// Limits on each side, cut at line boundaries (see `prompt`).
-    pub max_prefix_tokens: usize,
-    pub max_suffix_tokens: usize,
-    pub max_tokens: usize,
-    pub sampler: SamplerConfig,
-    /// Generation ends before the first occurrence of any of these; it is not part of the text.
-    pub stop: Vec<String>,
-    /// Keep going past end-of-generation tokens (the golden tests decode a fixed count).
-    pub ignore_eos: bool,
-    /// Where the suggestion ends: the cursor's line, its block, or no rule (`stop`).
-    pub mode: StopMode,
-    /// The document's language for `block` mode ("python", "rust", ...); None: guessed.
-    pub language: Option<String>,
-    /// FIM with the cursor at a line's start: the model writes that line's newline and
-    /// indentation (`PromptSpec::open_line`, default true).
-    pub open_line: bool,
-    /// FIM with text before the cursor on its line: that line starts the middle, so typing
-    /// along a line keeps the suffix cached (`PromptSpec::line_in_middle`, default false: it scores lower).
-    pub line_in_middle: bool,
-    /// Fill-in-the-middle where the model has it (default true). false: the prompt is the text
-    /// before the cursor alone and `suffix` only ends the suggestion (stop rules), so a keystroke
-    /// never prefills the suffix again — what an app asks for where prefilling it would take
-    /// longer than a typing pause (www/context.js `fimFits`).
-    pub fim: bool,
-    /// Stop once this much time has passed since the request started (`StopReason::Deadline`),
-    /// checked between passes.
-    pub deadline: Option<Duration>,
-}
-
-impl CompletionRequest {
-    /// `prompt` with the default sampler and limits.
-    pub fn new(prompt: &str) -> Self {
-        CompletionRequest {
-            prompt: prompt.to_string(),
-            suffix: None,
-            prompt_ids: None,
-            max_prefix_tokens: crate::prompt::DEFAULT_MAX_PREFIX_TOKENS,
-            max_suffix_tokens: crate::prompt::DEFAULT_MAX_SUFFIX_TOKENS,
-            max_tokens: 64,
-            sampler: SamplerConfig::default(),
-            stop: Vec::new(),
-            ignore_eos: false,
-            mode: StopMode::Free,
-            language: None,
-            open_line: true,
-            line_in_middle: false,
-            fim: true,
-            deadline: None,
-        }
-    }
-
-    pub fn greedy(prompt: &str, max_tokens: usize) -> Self {
-        CompletionRequest { max_tokens, sampler: SamplerConfig::greedy(), ..Self::new(prompt) }
-    }
-
-    /// The prompt layout this request asks for.
-    pub fn prompt_spec(&self) -> crate::prompt::PromptSpec {
-        crate::prompt::PromptSpec {
-            prefix: self.prompt.clone(),
-            suffix: if self.fim { self.suffix.clone() } else { None },
-            max_prefix_tokens: self.max_prefix_tokens,
-            max_suffix_tokens: self.max_suffix_tokens,
-            open_line: self.open_line,
-            line_in_middle: self.line_in_middle,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
-    /// An end-of-generation token.
-    Eos,
-    /// max_tokens, or the context is full.
-    Length,
-    /// A stop sequence, or the line/block rule (`mode`), or a suggestion that only repeated
-    /// the suffix's next line (dropped: the text is empty).
-    Stop,
-    /// `deadline` passed: the text so far (whole lines in `block`/`free` mode), or none if the
-    /// prompt was not prefilled yet; what was prefilled stays cached for the next request.
-    Deadline,
-}
-
-impl StopReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopReason::Eos => "eos",
-            StopReason::Length => "length",
-            StopReason::Stop => "stop",
-            StopReason::Deadline => "deadline",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Timings {
-    /// Prompt tokens whose KV was reused from the previous request.
-    pub reused_tokens: usize,
-    pub prefill_tokens: usize,
-    pub prefill: Duration,
-    pub decode_tokens: usize,
-    pub decode: Duration,
-    /// Speculative decoding: draft tokens verified, and how many of them the model agreed with
-    /// (each accepted one is a decode step without its own pass).
-    pub drafted_tokens: usize,
-    pub accepted_tokens: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct Completion {
-    pub prompt_ids: Vec<u32>,
-    /// The suffix went in as fill-in-the-middle (false: no suffix, or a model without FIM).
-    pub fim: bool,
-    pub generated_ids: Vec<u32>,
-    pub text: String,
-    pub stop_reason: StopReason,
-    pub timings: Timings,
-}
-
-/// The model and its KV cache on one backend: the GPU (burn/wgpu + our WGSL kernels) or the CPU
-/// (`cpu`, wasm simd128), for browsers without WebGPU.
-#[allow(clippy::large_enum_variant)] // one per engine, never moved in a hot path
-pub enum Backend {
-    #[cfg(feature = "gpu")]
-    Gpu { model: Llama, cache: KvCache },
-    Cpu { model: CpuLlama, cache: CpuKvCache },
-}
-
-/// Logits as a backend produces them: still on the GPU, or already on the host.
-#[allow(clippy::large_enum_variant)] // one per forward pass, consumed at once
-enum Logits {
-    #[cfg(feature = "gpu")]
-    Gpu(Tensor<2>),
-    Cpu(Vec<f32>),
-}
-
-impl Logits {
-    async fn read(self) -> Result<Vec<f32>, HearthError> {
-        match self {
-            #[cfg(feature = "gpu")]
-            Logits::Gpu(t) => gpu::read_f32_async(t).await,
-            Logits::Cpu(v) => Ok(v),
-        }
-    }
-
-    /// What the sampler needs of the last position's logits (1, n_vocab): with `on_device`
-    /// (greedy, no penalty) the GPU picks the token and only its id comes back.
-    async fn scores(self, on_device: bool) -> Result<Scores, HearthError> {
-        #[cfg(not(feature = "gpu"))]
-        let _ = on_device;
-        match self {
-            #[cfg(feature = "gpu")]
-            Logits::Gpu(t) if on_device => {
-                let chosen = gpu::read_f32_async(crate::kernels::argmax::forward(t)?).await?;
-                Ok(Scores::Chosen(crate::kernels::argmax::index(&chosen)?))
-            }
-            other => Ok(Scores::Logits(other.read().await?)),
-        }
-    }
-}
-
-/// The next token's scores: the logits on the host, or the token the GPU already chose.
-enum Scores {
-    Logits(Vec<f32>),
-    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
-    Chosen(u32),
-}
-
-impl Backend {
-    pub fn config(&self) -> &Config {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { model, .. } => &model.config,
-            Backend::Cpu { model, .. } => &model.config,
-        }
-    }
-
-    /// The CPU backend's threads; `None` on the GPU.
-    pub fn cpu_threads(&self) -> Option<usize> {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { .. } => None,
-            Backend::Cpu { model, .. } => Some(model.options().threads),
-        }
-    }
-
-    /// `webgpu` or `cpu` (what `engine.info()` reports).
-    pub fn name(&self) -> &'static str {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { .. } => "webgpu",
-            Backend::Cpu { .. } => "cpu",
-        }
-    }
-
-    fn capacity(&self) -> usize {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { cache, .. } => cache.capacity(),
-            Backend::Cpu { cache, .. } => cache.capacity(),
-        }
-    }
-
-    fn truncate(&mut self, n: usize) {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { cache, .. } => cache.truncate(n),
-            Backend::Cpu { cache, .. } => cache.truncate(n),
-        }
-    }
-
-    fn reset(&mut self) {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { model, cache } => *cache = model.new_cache(cache.capacity()),
-            Backend::Cpu { model, cache } => *cache = model.new_cache(cache.capacity()),
-        }
-    }
-
-    /// Put `ids` into the cache without computing logits (a prompt's chunks before its last).
-    fn fill(&mut self, ids: &[u32]) -> Result<(), HearthError> {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { model, cache } => model.layers(ids, cache).map(drop),
-            Backend::Cpu { model, cache } => model.layers(ids, cache).map(drop),
-        }
-    }
-
-    fn forward(&mut self, ids: &[u32], all_logits: bool) -> Result<Logits, HearthError> {
-        match self {
-            #[cfg(feature = "gpu")]
-            Backend::Gpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Gpu),
-            Backend::Cpu { model, cache } => model.forward(ids, cache, all_logits).map(Logits::Cpu),
-        }
     }
 }
 
@@ -647,66 +403,5 @@ impl Engine {
         let done = steps();
         self.reset();
         done.map(|()| all)
-    }
-}
-
-/// How much of `text` may be streamed before the stop rules have seen more: nothing of the first
-/// line while it may still turn out to repeat the suffix (`first_line_known` false), and in
-/// `block` mode no trailing whitespace that spans a newline (the next line may leave the block).
-/// The suggestion in the model's text `raw` after `lead` (`prompt::view_after_lead`): None when
-/// the model did not open the cursor's line; "" while its indentation is still being written.
-fn suggestion(raw: &str, lead: &str, optional: bool) -> Option<String> {
-    if lead.is_empty() {
-        return Some(raw.to_string());
-    }
-    match crate::prompt::view_after_lead(raw, lead, optional) {
-        crate::prompt::LeadView::Pending => Some(String::new()),
-        crate::prompt::LeadView::Off => None,
-        crate::prompt::LeadView::At(skip, extra) => Some(extra + &raw[skip..]),
-    }
-}
-
-fn held_for_rules(text: &str, mode: StopMode, first_line_known: bool) -> usize {
-    if !first_line_known {
-        return 0;
-    }
-    let body = text.trim_end();
-    if mode == StopMode::Block && text[body.len()..].contains('\n') {
-        return body.len();
-    }
-    text.len()
-}
-
-/// Byte offset of the earliest stop sequence in `text`.
-fn find_stop(text: &str, stop: &[String]) -> Option<usize> {
-    stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min()
-}
-
-/// Length of the longest suffix of `text` that begins some stop sequence (held back while
-/// streaming, since the next token may complete it).
-fn held_back(text: &str, stop: &[String]) -> usize {
-    let mut held = 0;
-    for s in stop {
-        for (i, _) in s.char_indices().skip(1) {
-            if text.ends_with(&s[..i]) {
-                held = held.max(i);
-            }
-        }
-    }
-    held
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stop_sequences_are_found_and_held_back() {
-        let stop = vec!["\n\n".to_string(), "def ".to_string()];
-        assert_eq!(find_stop("a\n\nb", &stop), Some(1));
-        assert_eq!(find_stop("abc", &stop), None);
-        assert_eq!(held_back("x = 1\n", &stop), 1);
-        assert_eq!(held_back("x de", &stop), 2);
-        assert_eq!(held_back("x", &stop), 0);
     }
 }

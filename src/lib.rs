@@ -17,10 +17,12 @@ pub mod reference;
 pub mod sampler;
 pub mod stop;
 pub mod tokenizer;
+pub mod backend;
 pub mod engine;
 #[cfg(feature = "gpu")]
 pub mod loader;
 pub mod prompt;
+pub mod completion;
 pub mod request;
 pub mod speculate;
 pub mod yield_now;

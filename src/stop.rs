@@ -130,6 +130,52 @@ pub fn may_repeat_suffix(first_line: &str, after: &str) -> bool {
     next.is_some_and(|n| n.starts_with(s))
 }
 
+/// The suggestion in the model's text `raw` after `lead` (`prompt::view_after_lead`): None when
+/// the model did not open the cursor's line; "" while its indentation is still being written.
+pub(crate) fn suggestion(raw: &str, lead: &str, optional: bool) -> Option<String> {
+    if lead.is_empty() {
+        return Some(raw.to_string());
+    }
+    match crate::prompt::view_after_lead(raw, lead, optional) {
+        crate::prompt::LeadView::Pending => Some(String::new()),
+        crate::prompt::LeadView::Off => None,
+        crate::prompt::LeadView::At(skip, extra) => Some(extra + &raw[skip..]),
+    }
+}
+
+/// How much of `text` may be streamed before the stop rules have seen more: nothing of the first
+/// line while it may still turn out to repeat the suffix (`first_line_known` false), and in
+/// `block` mode no trailing whitespace that spans a newline (the next line may leave the block).
+pub(crate) fn held_for_rules(text: &str, mode: StopMode, first_line_known: bool) -> usize {
+    if !first_line_known {
+        return 0;
+    }
+    let body = text.trim_end();
+    if mode == StopMode::Block && text[body.len()..].contains('\n') {
+        return body.len();
+    }
+    text.len()
+}
+
+/// Byte offset of the earliest stop sequence in `text`.
+pub(crate) fn find_stop(text: &str, stop: &[String]) -> Option<usize> {
+    stop.iter().filter(|s| !s.is_empty()).filter_map(|s| text.find(s.as_str())).min()
+}
+
+/// Length of the longest suffix of `text` that begins some stop sequence (held back while
+/// streaming, since the next token may complete it).
+pub(crate) fn held_back(text: &str, stop: &[String]) -> usize {
+    let mut held = 0;
+    for s in stop {
+        for (i, _) in s.char_indices().skip(1) {
+            if text.ends_with(&s[..i]) {
+                held = held.max(i);
+            }
+        }
+    }
+    held
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +236,15 @@ mod tests {
             assert!(!repeats_suffix(free, after), "{free:?}");
         }
         assert!(!may_repeat_suffix("anything", "\n\n"));
+    }
+
+    #[test]
+    fn stop_sequences_are_found_and_held_back() {
+        let stop = vec!["\n\n".to_string(), "def ".to_string()];
+        assert_eq!(find_stop("a\n\nb", &stop), Some(1));
+        assert_eq!(find_stop("abc", &stop), None);
+        assert_eq!(held_back("x = 1\n", &stop), 1);
+        assert_eq!(held_back("x de", &stop), 2);
+        assert_eq!(held_back("x", &stop), 0);
     }
 }

@@ -1,6 +1,6 @@
-// Q4_K decode for the shared gemv / matmul bodies (src/quant/q4_k.rs): w = (d·sc) * q - dmin·m per
-// 32-weight sub-block. qs[i]: 16 bytes, byte l = element l (low nibble) | element l+16 (high);
-// sc[i * 2]: d·sc as f32 bits, sc[i * 2 + 1]: dmin·m as f32 bits.
+// Q4_K decode (src/quant/q4_k.rs): w = (d·sc) * q - dmin·m per 32-weight sub-block. After
+// blocks/shared.wgsl (what a decode defines). qs[i]: 16 bytes, byte l = element l (low nibble) |
+// element l+16 (high); sc[i * 2]: d·sc as f32 bits, sc[i * 2 + 1]: dmin·m as f32 bits.
 
 const SC_WORDS: u32 = 2u;
 
@@ -17,4 +17,9 @@ fn block_weights(r: u32, b: u32, nb: u32) -> array<vec4<f32>, 8> {
         w[k + 4u] = d * vec4<f32>((v >> vec4<u32>(4u)) & vec4<u32>(0xFu)) - m;
     }
     return w;
+}
+
+fn block_dot(r: u32, b: u32, nb: u32, xs: array<vec4<f32>, 8>, sx: f32) -> f32 {
+    let i = r * nb + b;
+    return bitcast<f32>(sc[i * SC_WORDS]) * nibble_dot(qs[i], xs) - bitcast<f32>(sc[i * SC_WORDS + 1u]) * sx;
 }

@@ -1,6 +1,7 @@
-// Q5_0 decode for the shared gemv / matmul bodies (src/quant/q5_0.rs): w = (q - 16) * d, q = nibble | high bit << 4.
-// qs[i]: the 16 nibble bytes as stored (byte l: element l low, element l+16 high);
-// sc[i * 2]: d as f32 bits, sc[i * 2 + 1]: qh (bit e is element e's high bit).
+// Q5_0 decode (src/quant/q5_0.rs): w = (q - 16) * d, q = nibble | high bit << 4. After
+// blocks/shared.wgsl (what a decode defines). qs[i]: the 16 nibble bytes as stored (byte l:
+// element l low, element l+16 high); sc[i * 2]: d as f32 bits, sc[i * 2 + 1]: qh (bit e is
+// element e's high bit).
 
 const SC_WORDS: u32 = 2u;
 
@@ -20,4 +21,18 @@ fn block_weights(r: u32, b: u32, nb: u32) -> array<vec4<f32>, 8> {
         w[k + 4u] = (vec4<f32>(hi) - 16.0) * d;
     }
     return w;
+}
+
+// Bits 4k..4k+4 of qh as four 0/1 values (elements 4k..4k+4, laid out as xs[k]).
+fn high_bits(qh: u32, k: u32) -> vec4<f32> {
+    return vec4<f32>((vec4<u32>(qh >> (4u * k)) >> vec4<u32>(0u, 1u, 2u, 3u)) & vec4<u32>(1u));
+}
+
+fn block_dot(r: u32, b: u32, nb: u32, xs: array<vec4<f32>, 8>, sx: f32) -> f32 {
+    let i = r * nb + b;
+    let qh = sc[i * SC_WORDS + 1u];
+    let high = dot(high_bits(qh, 0u), xs[0]) + dot(high_bits(qh, 1u), xs[1]) + dot(high_bits(qh, 2u), xs[2]) + dot(high_bits(qh, 3u), xs[3])
+             + dot(high_bits(qh, 4u), xs[4]) + dot(high_bits(qh, 5u), xs[5]) + dot(high_bits(qh, 6u), xs[6]) + dot(high_bits(qh, 7u), xs[7]);
+    // Σ (q - 16) d x = d (Σ nibble·x + 16 Σ high·x - 16 Σ x)
+    return bitcast<f32>(sc[i * SC_WORDS]) * (nibble_dot(qs[i], xs) + 16.0 * (high - sx));
 }

@@ -1,6 +1,6 @@
-// Q6_K decode for the shared gemv / matmul bodies (src/quant/q6_k.rs): w = (d·sc) * (q - 32), one
-// scale per 16 weights. qs[i]: 16 bytes, byte l = low 4 bits of element l | of element l+16 << 4;
-// sc[i * 4 + h] (h = 0, 1): high 2 bits of elements 16h..16h+16, 2 bits each;
+// Q6_K decode (src/quant/q6_k.rs): w = (d·sc) * (q - 32), one scale per 16 weights. After
+// blocks/shared.wgsl (what a decode defines). qs[i]: 16 bytes, byte l = low 4 bits of element
+// l | of element l+16 << 4; sc[i * 4 + h] (h = 0, 1): high 2 bits of elements 16h..16h+16, 2 bits each;
 // sc[i * 4 + 2 + h]: d·sc of elements 16h..16h+16 as f32 bits.
 
 const SC_WORDS: u32 = 4u;
@@ -23,4 +23,8 @@ fn block_weights(r: u32, b: u32, nb: u32) -> array<vec4<f32>, 8> {
         w[k + 4u] = d1 * (vec4<f32>(hi) - 32.0);
     }
     return w;
+}
+
+fn block_dot(r: u32, b: u32, nb: u32, xs: array<vec4<f32>, 8>, sx: f32) -> f32 {
+    return weights_dot(block_weights(r, b, nb), xs);
 }

@@ -1,11 +1,11 @@
 //! gemv_wide (shaders/gemv_wide.wgsl): the one-token body for hardware GPUs (many invocations a
 //! row, a workgroup-memory tree adds them; `gemv_wide_subgroup` adds them with subgroup
-//! shuffles), compiled after the format's decode (shaders/blocks/<format>.wgsl), the input
+//! shuffles), compiled after the format's decode (`blocks`), the input
 //! (shaders/inputs/<input>.wgsl) and the lanes' dot product (shaders/gemv_wide_dot.wgsl).
 //! Launched by `QuantMatrix::forward` when the family is `Family::Wide`; twin
 //! `quant::matmul_reference` (after `reference::rms_norm` or `reference::swiglu` for those inputs).
 
-use super::gemv_wide_subgroup;
+use super::{blocks, gemv_wide_subgroup};
 use crate::gpu::Wgsl;
 use crate::quant::QuantKind;
 use std::sync::OnceLock;
@@ -30,17 +30,6 @@ impl InputKind {
     }
 }
 
-fn block(kind: QuantKind) -> (&'static str, &'static str) {
-    match kind {
-        QuantKind::Q4_0 => ("q4_0", include_str!("../../shaders/blocks/q4_0.wgsl")),
-        QuantKind::Q4_1 => ("q4_1", include_str!("../../shaders/blocks/q4_1.wgsl")),
-        QuantKind::Q8_0 => ("q8_0", include_str!("../../shaders/blocks/q8_0.wgsl")),
-        QuantKind::Q5_0 => ("q5_0", include_str!("../../shaders/blocks/q5_0.wgsl")),
-        QuantKind::Q4K => ("q4_k", include_str!("../../shaders/blocks/q4_k.wgsl")),
-        QuantKind::Q6K => ("q6_k", include_str!("../../shaders/blocks/q6_k.wgsl")),
-    }
-}
-
 const EPILOGUE: &str = include_str!("../../shaders/epilogue.wgsl");
 const DOT: &str = include_str!("../../shaders/gemv_wide_dot.wgsl");
 const TREE: &str = include_str!("../../shaders/gemv_wide.wgsl");
@@ -49,9 +38,9 @@ const TREE: &str = include_str!("../../shaders/gemv_wide.wgsl");
 /// Each of the 36 is put together once, the first time a model launches it; after that a launch
 /// finds it by index (no lock, no search on the decode path).
 pub fn wgsl(kind: QuantKind, input: InputKind, subgroups: bool) -> Wgsl {
-    static MADE: [OnceLock<Wgsl>; 36] = [const { OnceLock::new() }; 36];
+    static MADE: [OnceLock<Wgsl>; blocks::FORMATS * 6] = [const { OnceLock::new() }; blocks::FORMATS * 6];
     *MADE[(kind as usize * 3 + input as usize) * 2 + subgroups as usize].get_or_init(|| {
-        let ((block_name, block_src), (input_name, input_src)) = (block(kind), input.source());
+        let ((block_name, block_src), (input_name, input_src)) = (blocks::decode(kind), input.source());
         let (body_name, directives, body) =
             if subgroups { ("gemv_wide_subgroup", gemv_wide_subgroup::DIRECTIVES, gemv_wide_subgroup::BODY) } else { ("gemv_wide", "", TREE) };
         let name: &'static str = format!("{body_name}_{input_name}_{block_name}").leak();

@@ -1,15 +1,18 @@
-//! matmul (shaders/matmul.wgsl): the shared many-token (prefill) body for every sub-block format, compiled after
-//! the format's decode (shaders/blocks/<format>.wgsl). Launched by `QuantMatrix::forward`; twin
+//! matmul (shaders/matmul.wgsl): Y = X·Wᵀ for many tokens (prefill), the software-adapter
+//! family's shape (an invocation's rows × tokens tile in registers), one body for every format
+//! (`blocks`). Launched by `QuantMatrix::forward` when the family is `Family::Narrow`; twin
 //! `quant::matmul_reference`.
 
+use super::blocks::{self, FORMATS};
 use crate::gpu::Wgsl;
+use crate::quant::QuantKind;
+use std::sync::OnceLock;
 
-macro_rules! matmul_for {
-    ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul.wgsl")) }
-    };
+const EPILOGUE: &str = include_str!("../../shaders/epilogue.wgsl");
+const BODY: &str = include_str!("../../shaders/matmul.wgsl");
+
+/// The kernel for a format.
+pub fn wgsl(kind: QuantKind) -> Wgsl {
+    static MADE: [OnceLock<Wgsl>; FORMATS] = [const { OnceLock::new() }; FORMATS];
+    blocks::assemble(&MADE, kind, "matmul", &[EPILOGUE], BODY)
 }
-
-pub const Q5_0: Wgsl = matmul_for!("matmul_q5_0", "q5_0.wgsl");
-pub const Q4_K: Wgsl = matmul_for!("matmul_q4_k", "q4_k.wgsl");
-pub const Q6_K: Wgsl = matmul_for!("matmul_q6_k", "q6_k.wgsl");

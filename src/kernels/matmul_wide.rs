@@ -1,19 +1,17 @@
 //! matmul_wide (shaders/matmul_wide.wgsl): the prefill body for hardware GPUs (64×64 tiles through
-//! workgroup memory), compiled after each format's decode (shaders/blocks/<format>.wgsl).
-//! Launched by `QuantMatrix::forward` for more than one token when the family is `Family::Wide`;
-//! twin `quant::matmul_reference`.
+//! workgroup memory), one body for every format (`blocks`). Launched by `QuantMatrix::forward`
+//! for more than one token when the family is `Family::Wide`; twin `quant::matmul_reference`.
 
+use super::blocks::{self, FORMATS};
 use crate::gpu::Wgsl;
+use crate::quant::QuantKind;
+use std::sync::OnceLock;
 
-macro_rules! matmul_wide_for {
-    ($name:literal, $block:literal) => {
-        Wgsl { name: $name, source: concat!(include_str!("../../shaders/epilogue.wgsl"), include_str!(concat!("../../shaders/blocks/", $block)), include_str!("../../shaders/matmul_wide.wgsl")) }
-    };
+const EPILOGUE: &str = include_str!("../../shaders/epilogue.wgsl");
+const BODY: &str = include_str!("../../shaders/matmul_wide.wgsl");
+
+/// The kernel for a format.
+pub fn wgsl(kind: QuantKind) -> Wgsl {
+    static MADE: [OnceLock<Wgsl>; FORMATS] = [const { OnceLock::new() }; FORMATS];
+    blocks::assemble(&MADE, kind, "matmul_wide", &[EPILOGUE], BODY)
 }
-
-pub const Q4_0: Wgsl = matmul_wide_for!("matmul_wide_q4_0", "q4_0.wgsl");
-pub const Q4_1: Wgsl = matmul_wide_for!("matmul_wide_q4_1", "q4_1.wgsl");
-pub const Q8_0: Wgsl = matmul_wide_for!("matmul_wide_q8_0", "q8_0.wgsl");
-pub const Q5_0: Wgsl = matmul_wide_for!("matmul_wide_q5_0", "q5_0.wgsl");
-pub const Q4_K: Wgsl = matmul_wide_for!("matmul_wide_q4_k", "q4_k.wgsl");
-pub const Q6_K: Wgsl = matmul_wide_for!("matmul_wide_q6_k", "q6_k.wgsl");

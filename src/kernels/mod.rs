@@ -6,19 +6,14 @@
 
 pub mod argmax;
 pub mod attention;
+mod blocks;
 pub mod flash_decode;
 pub mod gemv;
 pub mod gemv_wide;
 pub mod gemv_wide_subgroup;
-pub mod gemv_q4_0;
-pub mod gemv_q4_1;
-pub mod gemv_q8_0;
 pub mod inputs;
 pub mod matmul;
 pub mod matmul_wide;
-pub mod matmul_q4_0;
-pub mod matmul_q4_1;
-pub mod matmul_q8_0;
 pub mod qkv_split;
 pub mod read_bandwidth;
 pub mod rms_norm;
@@ -26,7 +21,7 @@ pub mod self_test;
 pub mod swiglu;
 
 use crate::error::HearthError;
-use crate::gpu::{self, Arg, CubeTensor, Device, GpuBuffer, Kernel, Tensor, Wgsl};
+use crate::gpu::{self, Arg, CubeTensor, Device, GpuBuffer, Kernel, Tensor};
 use crate::quant::{QuantKind, QK};
 pub use inputs::{set_fused_inputs, Input};
 
@@ -264,15 +259,15 @@ impl QuantMatrix {
             (k, (self.rows.div_ceil((WIDE_WORKGROUP / lanes) as usize) as u32, 1, 1))
         } else if n_tok == 1 && !force_matmul {
             let (r, wg) = (GEMV_ROWS, if self.rows >= GEMV_LARGE_ROWS { GEMV_WORKGROUP_LARGE } else { GEMV_WORKGROUP_SMALL });
-            let k = Kernel::new(self.gemv_wgsl(), &[("rows_per_invocation", r), ("workgroup_size", wg)]);
+            let k = Kernel::new(gemv::wgsl(self.kind), &[("rows_per_invocation", r), ("workgroup_size", wg)]);
             (k, (self.rows.div_ceil((r * wg) as usize) as u32, 1, 1))
         } else if self.family == Family::Wide {
-            let k = Kernel::new(self.matmul_wide_wgsl(), &[("workgroup_size", WIDE_WORKGROUP)]);
+            let k = Kernel::new(matmul_wide::wgsl(self.kind), &[("workgroup_size", WIDE_WORKGROUP)]);
             (k, (self.rows.div_ceil(WIDE_TILE) as u32, n_tok.div_ceil(WIDE_TILE) as u32, 1))
         } else {
             let tokens = matmul_tokens(n_tok);
             let k = Kernel::new(
-                self.matmul_wgsl(),
+                matmul::wgsl(self.kind),
                 &[("rows_per_invocation", MATMUL_ROWS), ("tokens_per_invocation", tokens), ("workgroup_size", MATMUL_WORKGROUP)],
             );
             let row_groups = self.rows.div_ceil((MATMUL_ROWS * MATMUL_WORKGROUP) as usize) as u32;
@@ -302,39 +297,6 @@ impl QuantMatrix {
             }
             None => Some(gpu::launch(&kernel, groups, &inputs, [n_tok, self.rows], &params, &x)),
         })
-    }
-
-    fn gemv_wgsl(&self) -> Wgsl {
-        match self.kind {
-            QuantKind::Q4_0 => gemv_q4_0::WGSL,
-            QuantKind::Q4_1 => gemv_q4_1::WGSL,
-            QuantKind::Q8_0 => gemv_q8_0::WGSL,
-            QuantKind::Q5_0 => gemv::Q5_0,
-            QuantKind::Q4K => gemv::Q4_K,
-            QuantKind::Q6K => gemv::Q6_K,
-        }
-    }
-
-    fn matmul_wide_wgsl(&self) -> Wgsl {
-        match self.kind {
-            QuantKind::Q4_0 => matmul_wide::Q4_0,
-            QuantKind::Q4_1 => matmul_wide::Q4_1,
-            QuantKind::Q8_0 => matmul_wide::Q8_0,
-            QuantKind::Q5_0 => matmul_wide::Q5_0,
-            QuantKind::Q4K => matmul_wide::Q4_K,
-            QuantKind::Q6K => matmul_wide::Q6_K,
-        }
-    }
-
-    fn matmul_wgsl(&self) -> Wgsl {
-        match self.kind {
-            QuantKind::Q4_0 => matmul_q4_0::WGSL,
-            QuantKind::Q4_1 => matmul_q4_1::WGSL,
-            QuantKind::Q8_0 => matmul_q8_0::WGSL,
-            QuantKind::Q5_0 => matmul::Q5_0,
-            QuantKind::Q4K => matmul::Q4_K,
-            QuantKind::Q6K => matmul::Q6_K,
-        }
     }
 }
 

@@ -6,13 +6,14 @@
 //! - `qs`: the block's quantized values, `QS_WORDS` u32 (one or two vec4) per block, row-major:
 //!   block `b` of row `r` at `(r * nb + b) * QS_WORDS`, byte order as in the GGUF block.
 //! - `sc`: one u32 of scale(s) per block, row-major with rows padded to a multiple of 4 blocks:
-//!   block `b` of row `r` at `r * nb4 * 4 + b`, `nb4 = ceil(nb / 4)`, so four blocks' scales are
-//!   one vec4 load.
+//!   block `b` of row `r` at `r * nb4 * 4 + b`, `nb4 = ceil(nb / 4)` (`packed_scale` in
+//!   shaders/blocks/shared.wgsl).
 //!
 //! The sub-block one (Q5_0, Q4_K, Q6_K; trait `SubBlocks`): every 32 weights as one vec4 of
-//! values and a few scale words, whatever the GGUF block size, read by one kernel body per
-//! family (`shaders/gemv.wgsl`, `shaders/matmul.wgsl`) with the format's decode from
-//! `shaders/blocks/<format>.wgsl`.
+//! values and a few scale words, whatever the GGUF block size.
+//!
+//! Both are read by the same kernel bodies (gemv, matmul, gemv_wide, matmul_wide), each compiled
+//! with the format's decode from `shaders/blocks/<format>.wgsl`.
 //!
 //! Row-major vec4 loads are what CPU adapters (llvmpipe, SwiftShader) read fastest: every
 //! invocation streams its own rows (measured in benches/kernels.rs).
