@@ -1,7 +1,9 @@
 //! The CPU backend natively: prefill tok/s (a 256-token prompt) and decode tok/s (64 tokens) for
 //! the exact path (f32 activations) and the int8 path, on 1 thread and on all cores; next to
 //! llama.cpp (llama-cpp-python, if installed) on the same GGUF, prompt ids and threads, in one
-//! run. Model: $HEARTH_MODEL (a path) or smollm2. Run: `cargo bench --bench cpu`
+//! run; then decode at a long context (a 1536-token prompt), where a step reads the KV cache's
+//! 1536 positions beside the weights, next to llama.cpp at the same context. Model: $HEARTH_MODEL
+//! (a path) or smollm2. Run: `cargo bench --bench cpu`
 //! (`HEARTH_MODEL=~/.cache/hearth/models/Qwen2.5-Coder-0.5B-Instruct.gguf cargo bench --bench cpu`
 //! for the code model).
 
@@ -12,11 +14,12 @@ use hearth::cpu::{CpuOptions, Numerics};
 use hearth::engine::{default_model_path, CompletionRequest, Engine};
 
 const PROMPT_TOKENS: usize = 256;
+const LONG_PROMPT_TOKENS: usize = 1536;
 const DECODE_TOKENS: usize = 64;
 
-/// (prefill tok/s, decode tok/s): one completion from an empty cache, greedy, EOS ignored.
+/// (prefill tok/s, decode tok/s): one completion of `ids` from an empty cache, greedy, EOS ignored.
 fn measure(bytes: &[u8], options: CpuOptions, ids: &[u32]) -> (f64, f64) {
-    let mut engine = Engine::load_cpu_with(bytes.to_vec(), PROMPT_TOKENS + DECODE_TOKENS + 8, options).expect("load");
+    let mut engine = Engine::load_cpu_with(bytes.to_vec(), ids.len() + DECODE_TOKENS + 8, options).expect("load");
     let mut req = CompletionRequest::greedy("", DECODE_TOKENS);
     req.prompt_ids = Some(ids[..16].to_vec());
     req.max_tokens = 2;
@@ -35,7 +38,8 @@ fn main() {
     let bytes = std::fs::read(&model).unwrap_or_else(|e| panic!("read {}: {e}", model.display()));
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let probe = Engine::load_cpu_with(bytes.clone(), 16, CpuOptions { numerics: Numerics::Exact, threads: 1 }).expect("load");
-    let ids: Vec<u32> = probe.tokenizer.encode(&prompt_text()).expect("encode")[..PROMPT_TOKENS].to_vec();
+    let all_ids = probe.tokenizer.encode(&prompt_text()).expect("encode");
+    let ids = all_ids[..PROMPT_TOKENS].to_vec();
     drop(probe);
     println!("model: {}\nprompt: {PROMPT_TOKENS} tokens, decode: {DECODE_TOKENS} tokens (greedy), {cores} cores\n", model.display());
     println!("| engine | threads | prefill tok/s | decode tok/s |");
@@ -65,5 +69,20 @@ fn main() {
     for (threads, p, d) in llama {
         let (hp, hd) = if threads == 1 { (p1, d1) } else { (pn, dn) };
         println!("hearth int8 / llama.cpp at {threads} thread(s): prefill {:.2}×, decode {:.2}×", hp / p, hd / d);
+    }
+
+    // Decode at a long context, 1 thread: each step's attention reads every cached position.
+    let long = &all_ids[..LONG_PROMPT_TOKENS.min(all_ids.len())];
+    let context = long.len();
+    println!("\n| engine (1 thread) | context | decode tok/s |");
+    println!("|---|---:|---:|");
+    for numerics in [Numerics::Exact, Numerics::Int8] {
+        let (_, d) = measure(&bytes, CpuOptions { numerics, threads: 1 }, long);
+        let name = if numerics == Numerics::Exact { "hearth cpu exact (f32)" } else { "hearth cpu int8" };
+        println!("| {name} | {context} | {d:.1} |");
+    }
+    match common::llamacpp(&model, long, DECODE_TOKENS, 1) {
+        Ok((_, _, d)) => println!("| llama.cpp (CPU) | {context} | {d:.1} |"),
+        Err(why) => println!("\n({why})"),
     }
 }

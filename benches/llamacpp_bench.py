@@ -9,7 +9,8 @@ from llama_cpp import Llama
 model, ids_path, n_decode, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 ids = json.load(open(ids_path))
 t0 = time.perf_counter()
-llm = Llama(model_path=model, n_ctx=1024, n_batch=512, n_threads=threads, n_threads_batch=threads, verbose=False, logits_all=False)
+n_ctx = max(1024, len(ids) + n_decode + 8)  # 1024 unless the prompt is long
+llm = Llama(model_path=model, n_ctx=n_ctx, n_batch=512, n_threads=threads, n_threads_batch=threads, verbose=False, logits_all=False)
 load_s = time.perf_counter() - t0
 llm.eval(ids[:8]); llm.reset()  # warm-up
 t0 = time.perf_counter()
