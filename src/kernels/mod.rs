@@ -1,6 +1,7 @@
 //! hearth's WGSL kernels, launched on burn's buffers. Fused dequantising kernels over the GPU
-//! weight layout (`src/quant/mod.rs`): a GEMV per format for one token (decode) and a tiled matmul
-//! per format for many (prefill); their twin is `quant::matmul_reference`, held to them by
+//! weight layout (`src/quant/mod.rs`): a GEMV for one token (decode) and a tiled matmul for many
+//! (prefill), in two families, each one body compiled with a format's decode (`blocks`); their
+//! twin is `quant::matmul_reference`, held to them by
 //! `tests/kernels.rs`. The float kernels (rms_norm, qkv_split, attention, swiglu) have their twins in
 //! `reference.rs`, held by `tests/ops.rs`.
 
