@@ -90,6 +90,16 @@ export function seededRandom(seed) {
   };
 }
 
+/** The decode step an abort is held to: the longest gap between the pieces a stream gave before
+ *  its abort (`times`: performance.now() as each arrived). Measured in the aborted stream itself,
+ *  as it ran: on this 2-core machine a step's time moves 2x between requests (other threads, the
+ *  browser), so another request's mean step is no yardstick. Each piece here is one token. */
+export function streamStep(times) {
+  let step = 0;
+  for (let i = 1; i < times.length; i++) step = Math.max(step, times[i] - times[i - 1]);
+  return step;
+}
+
 let failures = 0;
 export function check(ok, what, detail = '') {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);
