@@ -1,8 +1,8 @@
 //! The CPU backend natively: prefill tok/s (a 256-token prompt) and decode tok/s (64 tokens) for
 //! the exact path (f32 activations) and the int8 path, on 1 thread and on all cores; next to
 //! llama.cpp (llama-cpp-python, if installed) on the same GGUF, prompt ids and threads, in one
-//! run; then decode at a long context (a 1536-token prompt), where a step reads the KV cache's
-//! 1536 positions beside the weights, next to llama.cpp at the same context. Model: $HEARTH_MODEL
+//! run; then a long prompt (1536 tokens): its prefill and the decode after it, where attention
+//! reads the KV cache's 1536 positions beside the weights, next to llama.cpp at the same context. Model: $HEARTH_MODEL
 //! (a path) or smollm2. Run: `cargo bench --bench cpu`
 //! (`HEARTH_MODEL=~/.cache/hearth/models/Qwen2.5-Coder-0.5B-Instruct.gguf cargo bench --bench cpu`
 //! for the code model).
@@ -71,18 +71,19 @@ fn main() {
         println!("hearth int8 / llama.cpp at {threads} thread(s): prefill {:.2}×, decode {:.2}×", hp / p, hd / d);
     }
 
-    // Decode at a long context, 1 thread: each step's attention reads every cached position.
+    // A long prompt, 1 thread: its prefill's attention, and each decode step's, reads every
+    // earlier position.
     let long = &all_ids[..LONG_PROMPT_TOKENS.min(all_ids.len())];
     let context = long.len();
-    println!("\n| engine (1 thread) | context | decode tok/s |");
-    println!("|---|---:|---:|");
+    println!("\n| engine (1 thread) | context | prefill tok/s | decode tok/s |");
+    println!("|---|---:|---:|---:|");
     for numerics in [Numerics::Exact, Numerics::Int8] {
-        let (_, d) = measure(&bytes, CpuOptions { numerics, threads: 1 }, long);
+        let (p, d) = measure(&bytes, CpuOptions { numerics, threads: 1 }, long);
         let name = if numerics == Numerics::Exact { "hearth cpu exact (f32)" } else { "hearth cpu int8" };
-        println!("| {name} | {context} | {d:.1} |");
+        println!("| {name} | {context} | {p:.1} | {d:.1} |");
     }
     match common::llamacpp(&model, long, DECODE_TOKENS, 1) {
-        Ok((_, _, d)) => println!("| llama.cpp (CPU) | {context} | {d:.1} |"),
+        Ok((_, p, d)) => println!("| llama.cpp (CPU) | {context} | {p:.1} | {d:.1} |"),
         Err(why) => println!("\n({why})"),
     }
 }

@@ -5,7 +5,8 @@
 // is the best of REPS. Each engine gets a fresh browser (the page cross-origin isolated) with one
 // instance per thread count loaded side by side and run alternately, idle and then busy.
 // Run: `make bench-threads` (needs `make web` and the model). Prints a Markdown table.
-// Env: HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models), REPS (3), ENGINES (hearth,hearth-simd128,wllama:
+// Env: HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models), REPS (3), HANDLERS (9; 27 for a
+// ≈ 1570-token prompt), ENGINES (hearth,hearth-simd128,wllama:
 // hearth-simd128 is hearth without its relaxed-SIMD build), BUSY (idle,busy).
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -13,7 +14,7 @@ import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } fro
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8797);
 const MODEL = process.env.HEARTH_BENCH_MODEL || MODEL_FILE;
-const HANDLERS = 9; // ≈ 500 prompt tokens
+const HANDLERS = Number(process.env.HANDLERS || 9); // ≈ 500 prompt tokens; 27 for ≈ 1570 (a long KV cache)
 const DECODE = 64;
 const REPS = Number(process.env.REPS || 3);
 const ENGINES = (process.env.ENGINES || 'hearth,hearth-simd128,wllama').split(',');

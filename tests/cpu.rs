@@ -80,3 +80,8 @@ fn q8_acts_quantize_as_specified() {
 fn attention_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }
+
+#[test]
+fn attention_batch_is_stepwise() {
+    assert!(cpu_checks::attention_batch_is_stepwise(2, &log) > 0);
+}

@@ -55,6 +55,13 @@ fn attention_simd128_matches_reference() {
     cpu_checks::attention_matches_reference(&log);
 }
 
+/// One thread: this build has no helper Workers (the threads build is checked by
+/// tests/browser/threads.test.mjs, whose tokens equal the one-thread build's).
+#[wasm_bindgen_test]
+fn attention_simd128_batch_is_stepwise() {
+    assert!(cpu_checks::attention_batch_is_stepwise(1, &log) > 0);
+}
+
 #[wasm_bindgen_test]
 async fn cpu_backend_golden_greedy_tokens() {
     let bytes = fetch_bytes(MODEL_URL).await;

@@ -207,6 +207,34 @@ pub fn attention_matches_reference(log: &dyn Fn(String)) {
     }
 }
 
+/// `cpu::attention::forward` over a batch of tokens gives, bit for bit, what it gives one token
+/// at a time (speculative verification counts on it: a batch's argmax is a single step's), and on
+/// a pool of `threads` what it gives on one. Batches that cross key blocks (64 keys) and end off
+/// multiples of 4, at both models' head shapes. Returns how many outputs were compared.
+pub fn attention_batch_is_stepwise(threads: usize, log: &dyn Fn(String)) -> usize {
+    let mut rng = Rng(11);
+    let pool = hearth::cpu::pool::Pool::new(threads).expect("pool");
+    let mut compared = 0;
+    for (heads, kv_heads, t, pos, capacity) in [(9, 3, 70, 37, 128), (14, 2, 32, 200, 256), (9, 3, 5, 1000, 1024), (14, 2, 1, 150, 256)] {
+        let shape = AttentionShape { heads, kv_heads, hd: 64, pos, capacity };
+        let q: Vec<f32> = (0..t * heads * 64).map(|_| rng.f32(-2.0, 2.0)).collect();
+        let k: Vec<f32> = (0..kv_heads * capacity * 64).map(|_| rng.f32(-2.0, 2.0)).collect();
+        let v: Vec<f32> = (0..kv_heads * capacity * 64).map(|_| rng.f32(-1.0, 1.0)).collect();
+        let batch = attention::forward(&q, &k, &v, shape);
+        let row = heads * 64;
+        let steps: Vec<f32> = (0..t)
+            .flat_map(|ti| attention::forward(&q[ti * row..(ti + 1) * row], &k, &v, AttentionShape { pos: pos + ti, ..shape }))
+            .collect();
+        let pooled = attention::forward_on(&pool, &q, &k, &v, shape);
+        let differ = |a: &[f32], b: &[f32]| a.iter().zip(b).filter(|(x, y)| x.to_bits() != y.to_bits()).count();
+        let (by_step, by_pool) = (differ(&batch, &steps), differ(&batch, &pooled));
+        log(format!("attention {heads}/{kv_heads} heads t={t} pos={pos}: batch vs one token at a time differ in {by_step}, {threads} threads vs 1 in {by_pool} of {}", batch.len()));
+        assert!(by_step == 0 && by_pool == 0, "{heads}/{kv_heads} heads t={t} pos={pos}");
+        compared += batch.len();
+    }
+    compared
+}
+
 /// `q8_dot` on the build's best instructions (relaxed-SIMD in a `relaxed-simd` wasm build) against
 /// its baseline (simd128) at every case, bit for bit: both sum each block's integers exactly and
 /// share the f32 steps. The activations include ±127 codes and zeros, the weights every byte
