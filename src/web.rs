@@ -17,6 +17,9 @@ use web_sys::AbortSignal;
 
 #[cfg(feature = "gpu")]
 mod lost;
+mod replies;
+
+use replies::{DeviceLostInfo, Info, LimitsInfo, LoadInfo, Response};
 
 /// An `Error` whose `code` is the stable code and whose `name` is `AbortError` for aborts.
 fn js_error(e: HearthError) -> JsValue {
@@ -104,80 +107,6 @@ fn load_options(v: JsValue) -> Result<LoadOptions, JsValue> {
     serde_wasm_bindgen::from_value(v).map_err(|e| js_error(HearthError::InvalidRequest(e.to_string())))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Response {
-    text: String,
-    /// The suffix went in as fill-in-the-middle.
-    fim: bool,
-    tokens: Vec<u32>,
-    prompt_tokens: Vec<u32>,
-    stop_reason: &'static str,
-    timings: Timings,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Timings {
-    reused_tokens: usize,
-    prefill_tokens: usize,
-    prefill_ms: f64,
-    decode_tokens: usize,
-    decode_ms: f64,
-    /// Speculative decoding: drafts verified / accepted.
-    drafted_tokens: usize,
-    accepted_tokens: usize,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Info {
-    model: String,
-    backend: &'static str,
-    adapter: String,
-    context: usize,
-    vocab: usize,
-    /// The model has fill-in-the-middle tokens: `complete({ prompt, suffix })` uses the suffix.
-    fim: bool,
-    limits: LimitsInfo,
-    /// How the weights were obtained: `cache`, `network` (resumed or not) or `memory`.
-    source: String,
-    load_ms: f64,
-    /// What the load read: bytes from the store, bytes downloaded, the offset the download
-    /// started at, connections opened.
-    load: LoadInfo,
-    /// Which wasm build runs: `webgpu` (hearth.js: both backends), `cpu` (hearth_cpu.js) or
-    /// `cpu-threads` (hearth_cpu_threads.js: the CPU backend on shared memory and Workers).
-    wasm_build: &'static str,
-    /// The CPU kernels' dot products: "relaxed" (relaxed-SIMD builds) or "simd128".
-    cpu_simd: &'static str,
-    /// The CPU backend's threads (`null` on WebGPU).
-    threads: Option<usize>,
-    /// Why `backend: 'auto'` runs on the CPU (no adapter, a software one, or one that failed the
-    /// kernel self-test); `null` on WebGPU or when the CPU was asked for.
-    gpu_fallback: Option<String>,
-    /// Bytes of this engine's wasm linear memory (it grows, never shrinks: flat in a long session).
-    wasm_memory_bytes: f64,
-    /// GPU devices lost, and recovered from by loading the model again from the store.
-    device_lost: DeviceLostInfo,
-}
-
-#[derive(Serialize, Clone, Copy, Default)]
-#[serde(rename_all = "camelCase")]
-struct LoadInfo {
-    from_cache: f64,
-    downloaded: f64,
-    resumed_at: f64,
-    attempts: u32,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LimitsInfo {
-    max_buffer_size: f64,
-    max_storage_buffer_binding_size: f64,
-}
-
 fn progress(cb: &Option<Function>, phase: &str, loaded: f64, total: Option<f64>) {
     if let Some(cb) = cb {
         let o = js_sys::Object::new();
@@ -201,19 +130,6 @@ pub struct WasmEngine {
     reload: Option<(String, LoadOptions)>,
     /// Devices lost and recovered from, and the last loss's message (`info().deviceLost`).
     device_lost: DeviceLostInfo,
-}
-
-#[derive(Serialize, Clone, Default)]
-#[serde(rename_all = "camelCase")]
-struct DeviceLostInfo {
-    /// Lost and not yet recovered: the next request loads the model again first.
-    #[serde(skip)]
-    #[cfg_attr(not(feature = "gpu"), allow(dead_code))]
-    pending: bool,
-    count: u32,
-    recovered: u32,
-    last: Option<String>,
-    recover_ms: f64,
 }
 
 impl WasmEngine {
@@ -340,23 +256,7 @@ impl WasmEngine {
         let c = self.complete_recovering(&req, &on_text, signal.as_ref()).await?;
         #[cfg(not(feature = "gpu"))]
         let c = run(&mut self.engine, &req, &on_text, signal.as_ref(), &std::cell::Cell::new(false)).await.map_err(js_error)?;
-        let t = &c.timings;
-        to_js(&Response {
-            text: c.text,
-            fim: c.fim,
-            tokens: c.generated_ids,
-            prompt_tokens: c.prompt_ids,
-            stop_reason: c.stop_reason.as_str(),
-            timings: Timings {
-                reused_tokens: t.reused_tokens,
-                prefill_tokens: t.prefill_tokens,
-                prefill_ms: t.prefill.as_secs_f64() * 1e3,
-                decode_tokens: t.decode_tokens,
-                decode_ms: t.decode.as_secs_f64() * 1e3,
-                drafted_tokens: t.drafted_tokens,
-                accepted_tokens: t.accepted_tokens,
-            },
-        })
+        to_js(&Response::from(c))
     }
 
     /// `{ model, backend, adapter, context, vocab, fim, limits, source, loadMs, load, wasmBuild, threads, gpuFallback, wasmMemoryBytes, deviceLost }`
