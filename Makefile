@@ -15,7 +15,7 @@ FUZZ_FLAGS := -rss_limit_mb=4096 -timeout=30 -detect_leaks=0
 FUZZ := CARGO_TARGET_DIR=$(HOME)/.cache/hearth/fuzz-target cargo +$(FUZZ_TOOLCHAIN) fuzz
 APP_DIR ?= dist
 
-.PHONY: bench-load-memory test-device-lost bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
+.PHONY: bench-ab bench-load-memory test-device-lost bench-keys bench-start bench-threads test-threads soak test-soak test-abort test-fuzz fuzz-long fuzz-cmin fuzz-seeds setup-fuzz lint-wasm setup-wasm bench-web app run test test-native test-web test-wasm test-package test-network test-app model setup setup-web build web build-app bench lint
 
 ## The app: build the npm package and the PWA, fetch the default model, serve on http://127.0.0.1:$(PORT).
 app: build-app model
@@ -147,6 +147,11 @@ bench-start: build-app model
 ## busy with another process. A Markdown table.
 bench-threads: web model
 	node benches/threads.mjs
+
+## Two builds of the CPU backend side by side in one page, alternated: A=<a copy of pkg/ from before a
+## change> against pkg/ (B). Prefill and decode tok/s and B/A, and whether they gave the same tokens.
+bench-ab: web model
+	node benches/ab.mjs
 
 ## In headless Chromium without WebGPU: textwrap.py typed back a key at a time, the app's suggestion after each pause,
 ## hearth (CPU backend) against wllama on the same GGUF and threads, both models. A Markdown table.

@@ -2,7 +2,7 @@
 // Chromium with WebGPU (SwiftShader when there is no GPU) through playwright-core, and report.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,22 @@ export async function startServer(port, mounts, env = {}) {
     url: `http://127.0.0.1:${port}`,
     stop: () => new Promise((r) => { proc.once('exit', r); proc.kill(); }),
   };
+}
+
+/** The npm package as a web IDE gets it: pkg/ through `npm pack`, unpacked into a temporary
+ *  directory (`dir`; `remove()` deletes it). `missing`: files of pkg/ that the tarball left out
+ *  (its package.json's `files`), which the package would lack once published or installed. */
+export function packedPackage() {
+  const tmp = mkdtempSync(join(tmpdir(), 'hearth-pack-'));
+  const pkg = join(ROOT, 'pkg');
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: pkg, stdio: ['ignore', 'pipe', 'ignore'] });
+  const [{ filename }] = JSON.parse(out.toString());
+  execFileSync('tar', ['xzf', join(tmp, filename), '-C', tmp]);
+  const list = (root, at = '') => readdirSync(join(root, at), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? list(root, join(at, e.name)) : [join(at, e.name)]));
+  const packed = new Set(list(join(tmp, 'package')));
+  const remove = () => rmSync(tmp, { recursive: true, force: true });
+  return { dir: join(tmp, 'package'), missing: list(pkg).filter((f) => !packed.has(f)), remove };
 }
 
 /** Chromium (with WebGPU unless `webgpu: false`), a fresh persistent profile (or `profile`, one

@@ -1,4 +1,5 @@
-// The npm package (pkg/, built by `make web`) from a page, in headless Chromium: a Worker engine
+// The npm package (pkg/, built by `make web`, as `npm pack` packs it: every file of pkg/ must be in
+// the tarball, and the page loads the unpacked tarball) from a page, in headless Chromium: a Worker engine
 // on WebGPU loads the real model from a URL into IndexedDB, streams golden tokens, aborts
 // mid-generation, completes again; a browser without WebGPU falls back to the CPU backend (wasm
 // simd128) with the same tokens (exact numerics), and its default int8 engine in a Worker rejects
@@ -8,14 +9,17 @@
 // Run: `make test-package` (part of `make test-web`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run, streamStep } from './harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, startServer, launch, openPackagePage, check, run, streamStep, packedPackage } from './harness.mjs';
 
 const PORT = Number(process.env.HEARTH_PACKAGE_PORT || 8791);
 const golden = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/smollm2-135m-q4_1.json'), 'utf8'));
 const g0 = golden.prompts[0];
 
 await run('package', async (defer) => {
-  const server = await startServer(PORT, { '/': ROOT });
+  const packed = packedPackage();
+  defer(async () => packed.remove());
+  check(packed.missing.length === 0, 'npm pack keeps every file of pkg/ (package.json files)', packed.missing.join(', ') || 'all');
+  const server = await startServer(PORT, { '/': ROOT, '/pkg': packed.dir });
   defer(() => server.stop());
   let models = await startServer(PORT + 1, { '/models': MODEL_DIR });
   defer(() => models.stop());
