@@ -104,6 +104,8 @@ export interface CompletionRequest {
   seed?: number;
   /** Generation ends before the first of these; it is not part of the text. */
   stop?: string[];
+  /** Go on past the model's end-of-text token (benchmarks: a fixed number of tokens). */
+  ignoreEos?: boolean;
   signal?: AbortSignal;
   /** Called with each piece of text as it is generated. */
   onText?: (piece: string) => void;

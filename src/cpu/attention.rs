@@ -13,7 +13,7 @@
 //! batch of tokens gives the bits of one token at a time (speculative verification relies on
 //! it), and threads change nothing.
 
-use super::pool::{padded, unpad, Pool};
+use super::pool::{padded, unpad, Pool, PAD};
 use crate::reference::AttentionShape;
 use std::ops::Range;
 
@@ -75,7 +75,7 @@ fn gather(tiles: &[Tile], parts: &[Vec<f32>], shape: &AttentionShape, len: usize
     let (heads, hd, group) = (shape.heads, shape.hd, shape.heads / shape.kv_heads);
     let mut out = vec![0f32; len];
     for (tile, part) in tiles.iter().zip(parts) {
-        for (r, row) in tile.rows.clone().zip(part[super::pool::PAD..].chunks_exact(hd)) {
+        for (r, row) in tile.rows.clone().zip(part[PAD..].chunks_exact(hd)) {
             let h = tile.kv * group + r % group;
             out[(r / group * heads + h) * hd..][..hd].copy_from_slice(row);
         }
@@ -102,18 +102,18 @@ fn attend(q: &[f32], keys: &[f32], values: &[f32], shape: &AttentionShape, tile:
     // Each block for the rows that see it, two rows at once where both see the same keys of it
     // (one load of a key or value serves both).
     let rows = tile.rows.len();
-    let each_block = |f: &mut dyn FnMut(usize, Option<usize>, Range<usize>)| {
+    let each_block = |f: &mut dyn FnMut(usize, bool, Range<usize>)| {
         for j0 in (0..width).step_by(KEY_BLOCK) {
             let mut i = 0;
             while i < rows {
                 let r = tile.rows.start + i;
                 match block(r, j0) {
                     Some(b) if i + 1 < rows && block(r + 1, j0) == Some(b.clone()) => {
-                        f(i, Some(i + 1), b);
+                        f(i, true, b); // rows i and i + 1
                         i += 2;
                     }
                     Some(b) => {
-                        f(i, None, b);
+                        f(i, false, b);
                         i += 1;
                     }
                     None => i += 1,
@@ -122,28 +122,30 @@ fn attend(q: &[f32], keys: &[f32], values: &[f32], shape: &AttentionShape, tile:
         }
     };
     let first = tile.rows.start;
-    each_block(&mut |i, pair, b| {
+    each_block(&mut |i, paired, b| {
         let kb = &k[b.start * hd..b.end * hd];
         let (head, tail) = scores.split_at_mut((i + 1) * width);
         let sa = &mut head[i * width..][b.clone()];
         // SAFETY: rows of hd floats (hd a multiple of 4), inside k; b starts at a multiple of 4.
-        match pair {
-            Some(_) => unsafe { imp::scores2(q_row(first + i), q_row(first + i + 1), kb, scale, sa, &mut tail[b]) },
-            None => unsafe { imp::scores(q_row(first + i), kb, scale, sa) },
+        if paired {
+            unsafe { imp::scores2(q_row(first + i), q_row(first + i + 1), kb, scale, sa, &mut tail[b]) }
+        } else {
+            unsafe { imp::scores(q_row(first + i), kb, scale, sa) }
         }
     });
     for (i, r) in tile.rows.clone().enumerate() {
         // SAFETY: plain f32 slices.
         unsafe { imp::softmax(&mut scores[i * width..][..n_keys(r)]) };
     }
-    each_block(&mut |i, pair, b| {
+    each_block(&mut |i, paired, b| {
         let vb = &v[b.start * hd..b.end * hd];
         let (oa, ob) = out.split_at_mut((i + 1) * hd);
         let (pa, oa) = (&scores[i * width..][b.clone()], &mut oa[i * hd..]);
         // SAFETY: as above, for v.
-        match pair {
-            Some(_) => unsafe { imp::weighted_sum2(pa, &scores[(i + 1) * width..][b], vb, oa, &mut ob[..hd]) },
-            None => unsafe { imp::weighted_sum(pa, vb, oa) },
+        if paired {
+            unsafe { imp::weighted_sum2(pa, &scores[(i + 1) * width..][b], vb, oa, &mut ob[..hd]) }
+        } else {
+            unsafe { imp::weighted_sum(pa, vb, oa) }
         }
     });
     out_buf
