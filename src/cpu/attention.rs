@@ -50,7 +50,7 @@ fn tiles(shape: &AttentionShape, t: usize, threads: usize) -> Vec<Tile> {
 /// `forward`, its tiles spread over the pool's threads when there is enough work (prefill, long
 /// contexts); a row's arithmetic does not depend on its tile, so the same bits.
 pub fn forward_on(pool: &Pool, q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -> Vec<f32> {
-    let t = q.len() / (shape.heads * shape.hd);
+    let t = check(q, keys, values, &shape);
     if pool.threads() == 1 || t * (shape.pos + t) * shape.heads * shape.hd < PARALLEL_MIN_WORK {
         return forward(q, keys, values, shape);
     }
@@ -61,13 +61,20 @@ pub fn forward_on(pool: &Pool, q: &[f32], keys: &[f32], values: &[f32], shape: A
 
 /// Returns (t, heads, hd).
 pub fn forward(q: &[f32], keys: &[f32], values: &[f32], shape: AttentionShape) -> Vec<f32> {
-    let AttentionShape { heads, kv_heads, hd, pos, capacity } = shape;
-    let t = q.len() / (heads * hd);
-    assert!(hd.is_multiple_of(4) && heads.is_multiple_of(kv_heads) && q.len() == t * heads * hd);
-    assert!(keys.len() >= kv_heads * capacity * hd && values.len() == keys.len() && pos + t <= capacity);
+    let t = check(q, keys, values, &shape);
     let tiles = tiles(&shape, t, 1);
     let parts: Vec<Vec<f32>> = tiles.iter().map(|tile| attend(q, keys, values, &shape, tile)).collect();
     gather(&tiles, &parts, &shape, q.len())
+}
+
+/// The shapes both entry points hold to (a tile reads its KV head's rows 0..pos+t, inside the
+/// cache's capacity); returns t.
+fn check(q: &[f32], keys: &[f32], values: &[f32], shape: &AttentionShape) -> usize {
+    let AttentionShape { heads, kv_heads, hd, pos, capacity } = *shape;
+    let t = q.len() / (heads * hd);
+    assert!(hd.is_multiple_of(4) && heads.is_multiple_of(kv_heads) && q.len() == t * heads * hd);
+    assert!(keys.len() >= kv_heads * capacity * hd && values.len() == keys.len() && pos + t <= capacity);
+    t
 }
 
 /// The tiles' rows (each a `padded` (rows, hd)) put in their places in (t, heads, hd).
