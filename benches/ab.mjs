@@ -10,7 +10,7 @@
 // REPS (4), HEARTH_BENCH_MODEL (a file in ~/.cache/hearth/models).
 import { chromium } from 'playwright-core';
 import { resolve } from 'node:path';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, CHROMIUM_ARGS, startServer } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8799);
 const MODEL = process.env.HEARTH_BENCH_MODEL || MODEL_FILE;
@@ -27,7 +27,7 @@ if (!A) {
 
 const server = await startServer(PORT, { '/': ROOT, '/a': resolve(A), '/b': B, '/models': MODEL_DIR }, { HEARTH_ISOLATE: '1' });
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] });
+  args: CHROMIUM_ARGS });
 let failed = false;
 try {
   const page = await browser.newPage();

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage, peakMemory } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, CHROMIUM_ARGS, startServer, openBenchPage, peakMemory } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8795);
 // ≈ 55 prompt tokens a handler, 9 by default: ≈ 500 (each engine reports its own count);
@@ -15,8 +15,7 @@ const PORT = Number(process.env.HEARTH_BENCH_PORT || 8795);
 const HANDLERS = Number(process.env.HANDLERS || 9);
 const DECODE = 128;
 const KINDS = (process.env.KINDS || 'read-bandwidth,hearth-webgpu,hearth-cpu,wllama-1,wllama-2').split(',');
-const ARGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run', '--disable-quic'];
+const ARGS = ['--enable-unsafe-webgpu', ...CHROMIUM_ARGS];
 
 /** Peak resident memory of the running Chromium (one browser runs at a time), in bytes. */
 const browserPeak = () => peakMemory(CHROMIUM.replace('/usr/bin/', '/usr/lib/chromium/'));

@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, CHROMIUM, startServer, seededRandom } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, CHROMIUM, CHROMIUM_ARGS, startServer, seededRandom } from '../tests/browser/harness.mjs';
 import { percentile } from '../www/context.js';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8798);
@@ -27,8 +27,6 @@ const SEED = Number(process.env.SEED || 1);
 /** 1-based inclusive line ranges of textwrap.py (CPython 3.11) typed back: the bodies of
  *  TextWrapper._fix_sentence_endings and of indent(). */
 const REGIONS = [[188, 195], [478, 486]];
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic'];
 
 /** The typing script: the file with the regions removed, and the keys that type them back. */
 function makeScript(path, seed) {
@@ -68,7 +66,7 @@ const all = [];
 try {
   for (const model of PICK) {
     for (const kind of ENGINES) {
-      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
       try {
         const page = await browser.newPage();
         page.on('console', (m) => m.type() === 'error' && console.error('  page:', m.text()));

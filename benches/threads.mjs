@@ -10,7 +10,7 @@
 // hearth-simd128 is hearth without its relaxed-SIMD build), BUSY (idle,busy).
 import { spawn } from 'node:child_process';
 import { chromium } from 'playwright-core';
-import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, startServer, openBenchPage } from '../tests/browser/harness.mjs';
+import { ROOT, MODEL_DIR, MODEL_FILE, CHROMIUM, CHROMIUM_ARGS, startServer, openBenchPage } from '../tests/browser/harness.mjs';
 
 const PORT = Number(process.env.HEARTH_BENCH_PORT || 8797);
 const MODEL = process.env.HEARTH_BENCH_MODEL || MODEL_FILE;
@@ -19,8 +19,6 @@ const DECODE = 64;
 const REPS = Number(process.env.REPS || 3);
 const ENGINES = (process.env.ENGINES || 'hearth,hearth-simd128,wllama').split(',');
 const BUSY = (process.env.BUSY || 'idle,busy').split(',').map((b) => b === 'busy');
-const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic'];
 
 /** One core busy with another process while `body` runs: a JS loop that never yields. */
 async function withBusyCore(busy, body) {
@@ -38,7 +36,7 @@ const modelUrl = `${server.url}/models/${MODEL}`;
 const rows = [];
 try {
   for (const engine of ENGINES) {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     try {
       const page = await openBenchPage(browser, server, modelUrl);
       const setup = await page.evaluate(({ engine, h, d }) => window.threadsSetup(engine, [1, 2], h, d), { engine, h: HANDLERS, d: DECODE });

@@ -11,6 +11,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MODEL_DIR = process.env.HEARTH_MODEL_DIR || join(homedir(), '.cache/hearth/models');
 export const MODEL_FILE = 'SmolLM2-135M-Instruct.Q4_1.gguf';
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+/** Every launch's flags: no sandbox (root in a container), nothing fetched in the background. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--disable-quic'];
 
 /** Serve `mounts` ({ '/': dir, ... }) on `port`; resolves once it answers. */
 export async function startServer(port, mounts, env = {}) {
@@ -53,8 +56,7 @@ export async function launch(options = {}, { webgpu = true, args = [], profile =
     ...options,
     executablePath: CHROMIUM,
     headless: true,
-    args: [...(webgpu ? ['--enable-unsafe-webgpu'] : []), '--no-sandbox', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...args],
+    args: [...(webgpu ? ['--enable-unsafe-webgpu'] : []), ...CHROMIUM_ARGS, ...args],
   });
   context.hearthProfile = profile; // to find the browser's processes (their command lines name it)
   return context;
